@@ -1,0 +1,21 @@
+"""release-topology: one stack = one environment of the declared release topology."""
+
+import pulumi
+
+from components.config import read_release
+from components.environment import ReleaseEnvironment
+
+# Reads and validates the whole config first: a bad stack registers nothing.
+release, values = read_release()
+env = release.environment
+
+environment = ReleaseEnvironment(env.name, release=release, values=values)
+
+pulumi.export("environment", env.name)
+pulumi.export("branch", env.branch)
+pulumi.export("promotedFrom", env.promoted_from)
+pulumi.export("production", env.production)
+pulumi.export("githubEnvironment", environment.deployment.name)
+pulumi.export("branchRulesetId", environment.gate.ruleset.ruleset_id)
+if environment.target:
+    pulumi.export("vercelProjectId", environment.target.project.id)

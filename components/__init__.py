@@ -1,0 +1,1 @@
+"""release-topology components: config model, release rules, one component per concern."""

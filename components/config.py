@@ -1,0 +1,109 @@
+"""The edge: read the stack's config once, validate it whole, hand typed values to components.
+
+`load` is pure (a dict in, a Release or ConfigError out) so the offline check and the tests use
+it without an engine; `read_release` is the only function that touches the Pulumi runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pulumi
+
+from . import rules
+from .model import (
+    FOREIGN_NAMESPACES,
+    NAMESPACE,
+    PROJECT_KEYS,
+    ConfigError,
+    Environment,
+    Problem,
+    StackSettings,
+    Topology,
+    parse_stack,
+    parse_topology,
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Everything one stack needs: the topology, its environment and its values (no secrets)."""
+
+    topology: Topology
+    environment: Environment
+    source: Environment | None  # the environment it is promoted from, if any
+    settings: StackSettings
+
+
+def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """Split engine config ('ns:key' -> value) into project keys, stack keys and stray namespaces."""
+    project: dict[str, Any] = {}
+    stack: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for full_key, value in config.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace == NAMESPACE:
+            (project if key in PROJECT_KEYS else stack)[key] = value
+        elif namespace not in FOREIGN_NAMESPACES:
+            problems.append(Problem(
+                full_key,
+                f"unknown config namespace '{namespace}'",
+                f"keys of this program are written '{NAMESPACE}:<key>'; remove or rename it",
+            ))
+    return project, stack, problems
+
+
+def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> Release:
+    """Validate a stack's whole config; raise one ConfigError listing every problem."""
+    project_raw, stack_raw, problems = split_config(config)
+    topology, topo_problems = parse_topology(project_raw)
+    problems += topo_problems
+    if topology is None:
+        raise ConfigError(stack, problems)
+
+    problems += rules.chain_problems(topology)
+    problems += rules.stack_problems(topology, stack)
+    short_secret_keys = frozenset(k.partition(":")[2] for k in secret_keys if k.startswith(f"{NAMESPACE}:"))
+    settings, stack_problems = parse_stack(stack, stack_raw, short_secret_keys, topology.catalogue)
+    problems += stack_problems
+    env = topology.environment(stack)
+    if env is not None and settings is not None:
+        values = {k: v for k, v in stack_raw.items() if isinstance(v, str)}
+        problems += rules.catalogue_problems(stack, env, topology.catalogue, settings, values)
+        problems += rules.gate_problems(stack, env, settings)
+        problems += rules.target_problems(stack, env, topology.catalogue, settings)
+    if problems or env is None or settings is None:
+        raise ConfigError(stack, problems)
+    return Release(topology, env, rules.resolve_source(topology, env), settings)
+
+
+def runtime_config() -> tuple[dict[str, Any], frozenset[str]]:
+    """All config the engine passed to this program, and which keys are secret."""
+    from pulumi.runtime import config as runtime
+
+    merged: dict[str, Any] = dict(runtime.get_config_env() or {})
+    merged.update(runtime.CONFIG.get())
+    secret = set(runtime.get_config_secret_keys_env()) | set(runtime._SECRET_KEYS.get())
+    return merged, frozenset(secret)
+
+
+@dataclass(frozen=True)
+class Values:
+    """Catalogue values as the components receive them: secrets stay Pulumi secrets."""
+
+    secrets: Mapping[str, pulumi.Output[str]]
+    variables: Mapping[str, str]
+
+
+def read_release() -> tuple[Release, Values]:
+    """Read and validate this stack's config. The only place that reads Pulumi config."""
+    config, secret_keys = runtime_config()
+    release = load(pulumi.get_stack(), config, secret_keys)
+    cfg = pulumi.Config(NAMESPACE)
+    secrets = {
+        entry.name: cfg.require_secret(entry.name)
+        for entry in release.topology.catalogue
+        if entry.kind.is_secret and not entry.kind.is_generated
+    }
+    return release, Values(secrets, dict(release.settings.variables))

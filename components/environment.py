@@ -1,0 +1,74 @@
+"""One environment of the release topology, composed from one component per concern."""
+
+from __future__ import annotations
+
+import pulumi
+
+from .config import Release, Values
+from .deployment_environment import DeploymentEnvironment
+from .deployment_target import DeploymentTarget
+from .github_gates import BranchGate, ReleaseArchive
+from .model import Destination
+from .secrets import EnvironmentSecrets
+
+
+class ReleaseEnvironment(pulumi.ComponentResource):
+    """Everything one stack owns: branch gate, release archive (production), GitHub deployment
+    environment, secrets, Vercel target. Production children inherit `protect` from here."""
+
+    def __init__(self, name: str, *, release: Release, values: Values, opts: pulumi.ResourceOptions | None = None):
+        env, settings, topology = release.environment, release.settings, release.topology
+        opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(protect=env.production), opts)
+        super().__init__("release-topology:index:ReleaseEnvironment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        repo = topology.repository
+
+        self.gate = BranchGate(
+            f"{name}-branch-gate",
+            repository=repo,
+            branch=env.branch,
+            required_approvals=settings.required_approvals,
+            status_checks=topology.status_checks,
+            required_deployment=release.source.name if release.source else None,
+            bypass_actors=settings.bypass_actors,
+            opts=child,
+        )
+        self.archive = None
+        if env.production:
+            self.archive = ReleaseArchive(
+                f"{name}-release-archive", repository=repo, tag_pattern=topology.release_tag_pattern, opts=child
+            )
+        self.deployment = DeploymentEnvironment(
+            f"{name}-deployment",
+            repository=repo,
+            environment=env.name,
+            branch=env.branch,
+            reviewers=settings.reviewers,
+            wait_timer=settings.wait_timer,
+            production=env.production,
+            opts=child,
+        )
+        self.secrets = EnvironmentSecrets(
+            f"{name}-secrets",
+            repository=repo,
+            environment=self.deployment.name,
+            catalogue=topology.catalogue,
+            secrets=values.secrets,
+            variables=values.variables,
+            opts=child,
+        )
+        self.target = None
+        if settings.vercel_project:
+            self.target = DeploymentTarget(
+                f"{name}-vercel",
+                project_name=settings.vercel_project,
+                team_id=settings.vercel_team,
+                git_repository=f"{topology.owner}/{repo}",
+                branch=env.branch,
+                catalogue=[e for e in topology.catalogue if Destination.VERCEL in e.destinations],
+                values=self.secrets.values,
+                domain=settings.domain,
+                production=env.production,
+                opts=child,
+            )
+        self.register_outputs({"environment": env.name, "branch": env.branch})

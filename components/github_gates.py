@@ -1,0 +1,97 @@
+"""Branch gates and the release archive: GitHub repository rulesets."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pulumi
+import pulumi_github as github
+
+from .model import BypassActor
+
+
+def _ref_condition(ref: str) -> dict:
+    return {"ref_name": {"includes": [ref], "excludes": []}}
+
+
+class BranchGate(pulumi.ComponentResource):
+    """A ruleset on one branch: reviewed pull requests only, checks green, history kept.
+
+    When the environment is promoted from another one, merging requires a successful
+    deployment of that environment: what reaches production existed and worked in staging.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        repository: str,
+        branch: str,
+        required_approvals: int,
+        status_checks: Sequence[str],
+        required_deployment: str | None = None,
+        bypass_actors: Sequence[BypassActor] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("release-topology:github:BranchGate", name, None, opts)
+        rules: dict = {
+            "pull_request": {
+                "required_approving_review_count": required_approvals,
+                "dismiss_stale_reviews_on_push": True,
+                "required_review_thread_resolution": True,
+                "require_code_owner_review": False,
+                "require_last_push_approval": False,
+            },
+            "non_fast_forward": True,
+            "deletion": True,
+            "required_linear_history": True,
+        }
+        if status_checks:
+            rules["required_status_checks"] = {
+                "required_checks": [{"context": check} for check in status_checks],
+                "strict_required_status_checks_policy": True,
+            }
+        if required_deployment:
+            rules["required_deployments"] = {"required_deployment_environments": [required_deployment]}
+
+        self.ruleset = github.RepositoryRuleset(
+            f"{name}-ruleset",
+            name=name,
+            repository=repository,
+            target="branch",
+            enforcement="active",
+            conditions=_ref_condition(f"refs/heads/{branch}"),
+            rules=rules,
+            bypass_actors=[
+                {"actor_type": a.actor_type, "actor_id": a.actor_id, "bypass_mode": a.bypass_mode}
+                for a in bypass_actors
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"ruleset_id": self.ruleset.ruleset_id})
+
+
+class ReleaseArchive(pulumi.ComponentResource):
+    """A tag ruleset: release tags are never deleted or moved, so every release stays revertible."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        repository: str,
+        tag_pattern: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("release-topology:github:ReleaseArchive", name, None, opts)
+        self.ruleset = github.RepositoryRuleset(
+            f"{name}-ruleset",
+            name=name,
+            repository=repository,
+            target="tag",
+            enforcement="active",
+            conditions=_ref_condition(f"refs/tags/{tag_pattern}"),
+            rules={"deletion": True, "update": True, "non_fast_forward": True},
+            bypass_actors=[],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"ruleset_id": self.ruleset.ruleset_id})

@@ -1,0 +1,497 @@
+"""The typed configuration model: what the user declares, parsed once at the edge.
+
+Project-level config (Pulumi.yaml) declares the topology; stack config (Pulumi.<env>.yaml)
+declares one environment's values. Parsing never raises on the first problem: it collects
+every problem so the user sees them all at once, and it never copies a secret value into a
+problem message.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from pulumi import RunError
+
+NAMESPACE = "release-topology"
+
+# Config namespaces that belong to providers or the engine, not to this program.
+FOREIGN_NAMESPACES = frozenset({"github", "vercel", "random", "pulumi"})
+
+
+class Kind(enum.Enum):
+    """The class of a catalogue entry: decides secrecy, format checks and generation."""
+
+    STRIPE_SECRET_KEY = "stripe-secret-key"
+    STRIPE_PUBLISHABLE_KEY = "stripe-publishable-key"
+    STRIPE_WEBHOOK_SECRET = "stripe-webhook-secret"
+    SUPABASE_URL = "supabase-url"
+    SUPABASE_ANON_KEY = "supabase-anon-key"
+    SUPABASE_SERVICE_ROLE_KEY = "supabase-service-role-key"
+    GENERATED = "generated"
+    SECRET = "secret"
+    VARIABLE = "variable"
+
+    @property
+    def is_secret(self) -> bool:
+        # Publishable keys and URLs ship to browsers by design: they are plain variables.
+        return self not in (Kind.STRIPE_PUBLISHABLE_KEY, Kind.SUPABASE_URL, Kind.VARIABLE)
+
+    @property
+    def is_generated(self) -> bool:
+        return self is Kind.GENERATED
+
+    @property
+    def is_stripe_key(self) -> bool:
+        return self in (Kind.STRIPE_SECRET_KEY, Kind.STRIPE_PUBLISHABLE_KEY)
+
+
+class Destination(enum.Enum):
+    GITHUB = "github"  # GitHub environment secret (secret kinds) or variable (plain kinds)
+    VERCEL = "vercel"  # Vercel project environment variable (sensitive for secret kinds)
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    branch: str
+    # Another environment's name, or a branch pattern such as "feature/*" for the first stage.
+    promoted_from: str | None
+    production: bool
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    name: str  # the variable name everywhere: config key, GitHub secret name, Vercel key
+    kind: Kind
+    destinations: frozenset[Destination]
+
+
+@dataclass(frozen=True)
+class DeployWindow:
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0
+    start: str = "09:00"
+    end: str = "18:00"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Topology:
+    owner: str
+    repository: str
+    environments: tuple[Environment, ...]
+    catalogue: tuple[CatalogueEntry, ...]
+    status_checks: tuple[str, ...] = ()
+    release_tag_pattern: str = "v*"
+    deploy_window: DeployWindow = DeployWindow()
+
+    def environment(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+    def promotion_order(self) -> list[Environment]:
+        """Environments sorted so each comes after the one it is promoted from."""
+        by_name = {e.name: e for e in self.environments}
+        order: list[Environment] = []
+        seen: set[str] = set()
+
+        def visit(env: Environment, path: tuple[str, ...]) -> None:
+            if env.name in seen or env.name in path:
+                return
+            source = by_name.get(env.promoted_from or "")
+            if source is not None:
+                visit(source, path + (env.name,))
+            seen.add(env.name)
+            order.append(env)
+
+        for env in self.environments:
+            visit(env, ())
+        return order
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    handle: str
+    # Numeric GitHub user id. When given, no API lookup is needed (previews work offline).
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BypassActor:
+    actor_type: str
+    actor_id: int | None
+    bypass_mode: str = "pull_request"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """One environment's values, from its stack file."""
+
+    stack: str
+    reviewers: tuple[Reviewer, ...] = ()
+    domain: str | None = None
+    vercel_project: str | None = None
+    vercel_team: str | None = None
+    wait_timer: int = 0
+    required_approvals: int = 1
+    bypass_actors: tuple[BypassActor, ...] = ()
+    # Plain values of non-secret catalogue entries, by entry name.
+    variables: Mapping[str, str] = field(default_factory=dict)
+    # Catalogue secret names that the stack holds as encrypted (secure) values.
+    secrets_present: frozenset[str] = frozenset()
+    # Secret names that are set in clear text in the stack file (a mistake the rules report).
+    secrets_in_clear: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: the config key, what is wrong, and how to fix it."""
+
+    key: str
+    message: str
+    fix: str
+
+    def render(self) -> str:
+        return f"  - {self.key}: {self.message}\n      fix: {self.fix}"
+
+
+class ConfigError(RunError):
+    """Every problem of a stack's configuration, raised before any resource is registered.
+
+    A RunError, so the engine prints the message alone, without a Python traceback.
+    """
+
+    def __init__(self, stack: str, problems: list[Problem]):
+        self.stack = stack
+        self.problems = list(problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = [
+            f"stack '{stack}': {len(problems)} configuration {noun}; nothing was registered.",
+            *(p.render() for p in problems),
+        ]
+        super().__init__("\n".join(lines))
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+PROJECT_KEYS = {
+    "repository": "owner/name of the GitHub repository",
+    "environments": "the ordered environments (list of {name, branch, promotedFrom, production})",
+    "catalogue": "the secrets and variables every environment provides (list of {name, kind, to})",
+    "statusChecks": "status check contexts required on every gated branch (list of strings)",
+    "releaseTagPattern": "tag pattern the release archive protects (default v*)",
+    "deployWindow": "production deploy window {days, start, end, timezone} (used by the policy pack)",
+}
+
+STACK_KEYS = {
+    "reviewers": "GitHub handles (or {handle, id}) who approve deployments",
+    "domain": "the environment's domain on Vercel",
+    "vercelProject": "the Vercel project name for this environment",
+    "vercelTeam": "the Vercel team id (optional)",
+    "waitTimer": "minutes to wait before a deployment proceeds (0-43200)",
+    "requiredApprovals": "approvals required on pull requests into the branch (0-10)",
+    "bypassActors": "ruleset bypass actors (list of {actorType, actorId, bypassMode}); none by default",
+}
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def decode(raw: Any) -> Any:
+    """Config values arrive as strings; structured ones are JSON."""
+    if isinstance(raw, str):
+        stripped = raw.strip()
+        if stripped[:1] in ("[", "{") or stripped in ("true", "false") or re.fullmatch(r"-?\d+", stripped):
+            try:
+                return json.loads(stripped)
+            except ValueError:
+                return raw
+    return raw
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(_key(key) if ":" not in key else key, message, fix))
+
+
+def _typed(c: _Collector, key: str, value: Any, kind: type, example: str) -> Any:
+    if value is None:
+        return None
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        c.add(key, f"expected {kind.__name__}, got {type(value).__name__}", f"set it like: {example}")
+        return None
+    return value
+
+
+def parse_topology(raw: Mapping[str, Any]) -> tuple[Topology | None, list[Problem]]:
+    """Parse the project-level config (keys without namespace) into a Topology."""
+    c = _Collector()
+    repo = _typed(c, "repository", decode(raw.get("repository")), str, "repository: acme/shop")
+    owner = name = ""
+    if repo is None and "repository" not in raw:
+        c.add("repository", "missing", "declare `release-topology:repository: owner/name` in Pulumi.yaml config")
+    elif repo is not None:
+        parts = repo.split("/")
+        if len(parts) != 2 or not all(parts):
+            c.add("repository", f"'{repo}' is not owner/name", "write it as owner/name, e.g. acme/shop")
+        else:
+            owner, name = parts
+
+    environments = _parse_environments(c, decode(raw.get("environments")))
+    catalogue = _parse_catalogue(c, decode(raw.get("catalogue")))
+
+    checks = _typed(c, "statusChecks", decode(raw.get("statusChecks")), list, "statusChecks: [ci/test]") or []
+    if not all(isinstance(x, str) and x for x in checks):
+        c.add("statusChecks", "every status check must be a non-empty string", "statusChecks: [ci/test, ci/lint]")
+        checks = []
+    tag = _typed(c, "releaseTagPattern", decode(raw.get("releaseTagPattern")), str, "releaseTagPattern: v*") or "v*"
+    window = _parse_window(c, decode(raw.get("deployWindow")))
+
+    for key in raw:
+        if key not in PROJECT_KEYS:
+            c.add(key, "unknown project-level key", f"remove it or use one of: {', '.join(PROJECT_KEYS)}")
+    if c.problems:
+        return None, c.problems
+    return (
+        Topology(owner, name, tuple(environments), tuple(catalogue), tuple(checks), tag, window),
+        [],
+    )
+
+
+def _parse_environments(c: _Collector, value: Any) -> list[Environment]:
+    example = "environments: [{name: staging, branch: staging, promotedFrom: 'feature/*'}]"
+    if value is None:
+        c.add("environments", "missing", f"declare the ordered environments in Pulumi.yaml: {example}")
+        return []
+    if not isinstance(value, list) or not value:
+        c.add("environments", "expected a non-empty list", example)
+        return []
+    envs: list[Environment] = []
+    for i, item in enumerate(value):
+        key = f"environments[{i}]"
+        if not isinstance(item, dict):
+            c.add(key, f"expected a mapping, got {type(item).__name__}", example)
+            continue
+        unknown = set(item) - {"name", "branch", "promotedFrom", "production"}
+        for k in sorted(unknown):
+            c.add(f"{key}.{k}", "unknown field", "use name, branch, promotedFrom, production")
+        env_name, branch = item.get("name"), item.get("branch")
+        if not isinstance(env_name, str) or not _NAME.match(env_name):
+            c.add(f"{key}.name", "must be a lowercase name like 'staging'", "name: staging")
+            continue
+        if not isinstance(branch, str) or not branch or "*" in branch:
+            c.add(f"{key}.branch", f"environment '{env_name}' needs one concrete branch", "branch: main")
+            continue
+        source = item.get("promotedFrom")
+        if source is not None and (not isinstance(source, str) or not source):
+            c.add(f"{key}.promotedFrom", "must be an environment name or a branch pattern", "promotedFrom: staging")
+            source = None
+        production = item.get("production", False)
+        if not isinstance(production, bool):
+            c.add(f"{key}.production", f"expected bool, got {type(production).__name__}", "production: true")
+            production = False
+        envs.append(Environment(env_name, branch, source, production))
+    return envs
+
+
+def _parse_catalogue(c: _Collector, value: Any) -> list[CatalogueEntry]:
+    example = "catalogue: [{name: STRIPE_SECRET_KEY, kind: stripe-secret-key, to: [github, vercel]}]"
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        c.add("catalogue", f"expected a list, got {type(value).__name__}", example)
+        return []
+    kinds = {k.value: k for k in Kind}
+    dests = {d.value: d for d in Destination}
+    entries: list[CatalogueEntry] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        key = f"catalogue[{i}]"
+        if not isinstance(item, dict):
+            c.add(key, f"expected a mapping, got {type(item).__name__}", example)
+            continue
+        for k in sorted(set(item) - {"name", "kind", "to"}):
+            c.add(f"{key}.{k}", "unknown field", "use name, kind, to")
+        entry_name, kind, to = item.get("name"), item.get("kind"), item.get("to", ["github", "vercel"])
+        if not isinstance(entry_name, str) or not _VAR_NAME.match(entry_name):
+            c.add(f"{key}.name", "must be an UPPER_SNAKE_CASE variable name", "name: STRIPE_SECRET_KEY")
+            continue
+        if entry_name in seen:
+            c.add(f"{key}.name", f"'{entry_name}' is declared twice", "keep one entry per variable")
+        seen.add(entry_name)
+        if kind not in kinds:
+            c.add(f"{key}.kind", f"unknown kind {kind!r} for {entry_name}", f"use one of: {', '.join(kinds)}")
+            continue
+        if isinstance(to, str):
+            to = [to]
+        if not isinstance(to, list) or not to or any(d not in dests for d in to):
+            c.add(f"{key}.to", f"destinations of {entry_name} must be a non-empty subset of github, vercel", "to: [github, vercel]")
+            continue
+        entries.append(CatalogueEntry(entry_name, kinds[kind], frozenset(dests[d] for d in to)))
+    return entries
+
+
+def _parse_window(c: _Collector, value: Any) -> DeployWindow:
+    if value is None:
+        return DeployWindow()
+    example = "deployWindow: {days: [mon, tue, wed, thu, fri], start: '09:00', end: '18:00', timezone: Europe/Paris}"
+    if not isinstance(value, dict):
+        c.add("deployWindow", f"expected a mapping, got {type(value).__name__}", example)
+        return DeployWindow()
+    for k in sorted(set(value) - {"days", "start", "end", "timezone"}):
+        c.add(f"deployWindow.{k}", "unknown field", "use days, start, end, timezone")
+    default = DeployWindow()
+    days = value.get("days", [_DAYS[d] for d in default.days])
+    if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in _DAYS for d in days):
+        c.add("deployWindow.days", "must be a non-empty list of weekday names", example)
+        days = [_DAYS[d] for d in default.days]
+    start, end = value.get("start", default.start), value.get("end", default.end)
+    for k, t in (("start", start), ("end", end)):
+        if not isinstance(t, str) or not _TIME.match(t):
+            c.add(f"deployWindow.{k}", "must be HH:MM (24h)", example)
+    tz = value.get("timezone", default.timezone)
+    if not isinstance(tz, str) or not valid_timezone(tz):
+        c.add("deployWindow.timezone", f"unknown time zone {tz!r}", "use an IANA name such as Europe/Paris")
+        tz = default.timezone
+    return DeployWindow(tuple(sorted({_DAYS.index(str(d).lower()[:3]) for d in days})), str(start), str(end), tz)
+
+
+def valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_stack(
+    stack: str,
+    raw: Mapping[str, Any],
+    secret_keys: frozenset[str],
+    catalogue: tuple[CatalogueEntry, ...],
+) -> tuple[StackSettings | None, list[Problem]]:
+    """Parse one stack's config (keys without namespace).
+
+    `raw` may hold decrypted secret values: they are only tested for presence here, never copied
+    into a problem or into the returned settings.
+    """
+    c = _Collector()
+    entries = {e.name: e for e in catalogue}
+    fix_set = f"pulumi config set --stack {stack}"
+
+    reviewers: list[Reviewer] = []
+    value = decode(raw.get("reviewers"))
+    if value is not None and not isinstance(value, list):
+        c.add("reviewers", f"expected a list, got {type(value).__name__}", f"{fix_set} --path 'reviewers[0]' your-handle")
+    for i, item in enumerate(value or []):
+        if isinstance(item, str) and _HANDLE.match(item):
+            reviewers.append(Reviewer(item))
+        elif isinstance(item, dict) and isinstance(item.get("handle"), str) and _HANDLE.match(item["handle"]) and (
+            isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool) and item["id"] > 0
+        ) and not set(item) - {"handle", "id"}:
+            reviewers.append(Reviewer(item["handle"], item["id"]))
+        else:
+            c.add(f"reviewers[{i}]", "must be a GitHub handle or {handle, id} with a positive numeric id",
+                  "reviewers: [{handle: the-cto, id: 1234567}]")
+
+    domain = _typed(c, "domain", decode(raw.get("domain")), str, f"{fix_set} domain app.example.com")
+    project = _typed(c, "vercelProject", decode(raw.get("vercelProject")), str, f"{fix_set} vercelProject shop-{stack}")
+    team = _typed(c, "vercelTeam", decode(raw.get("vercelTeam")), str, f"{fix_set} vercelTeam team_abc123")
+    wait = _typed(c, "waitTimer", decode(raw.get("waitTimer", 0)), int, f"{fix_set} waitTimer 5")
+    if wait is not None and not 0 <= wait <= 43200:
+        c.add("waitTimer", f"{wait} is outside 0-43200 minutes", f"{fix_set} waitTimer 5")
+    approvals = _typed(c, "requiredApprovals", decode(raw.get("requiredApprovals", 1)), int, f"{fix_set} requiredApprovals 1")
+    if approvals is not None and not 0 <= approvals <= 10:
+        c.add("requiredApprovals", f"{approvals} is outside 0-10", f"{fix_set} requiredApprovals 1")
+    bypass = _parse_bypass(c, decode(raw.get("bypassActors")))
+
+    variables: dict[str, str] = {}
+    present: set[str] = set()
+    in_clear: set[str] = set()
+    for name, entry in entries.items():
+        if name not in raw or entry.kind.is_generated:
+            continue
+        if entry.kind.is_secret:
+            present.add(name)
+            if name not in secret_keys:
+                in_clear.add(name)
+        elif not isinstance(raw[name], str) or not raw[name]:
+            c.add(name, "expected a non-empty string", f"{fix_set} {name} <value>")
+        else:
+            variables[name] = raw[name]
+
+    for key in raw:
+        if key in STACK_KEYS or key in entries:
+            if key in entries and entries[key].kind.is_generated:
+                c.add(key, "is generated per environment by pulumi-random; a stack value is not used",
+                      f"pulumi config rm --stack {stack} {key}")
+            continue
+        if key in PROJECT_KEYS:
+            c.add(key, "is project-level: it belongs in Pulumi.yaml, not in a stack file",
+                  f"pulumi config rm --stack {stack} {key} and declare it under `config:` in Pulumi.yaml")
+            continue
+        hint = _closest(key, [*STACK_KEYS, *entries])
+        c.add(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""),
+              f"pulumi config rm --stack {stack} {key}" + (f" and set '{hint}'" if hint else ""))
+
+    if c.problems:
+        return None, c.problems
+    return (
+        StackSettings(
+            stack=stack,
+            reviewers=tuple(reviewers),
+            domain=domain,
+            vercel_project=project,
+            vercel_team=team,
+            wait_timer=wait or 0,
+            required_approvals=1 if approvals is None else approvals,
+            bypass_actors=tuple(bypass),
+            variables=variables,
+            secrets_present=frozenset(present),
+            secrets_in_clear=frozenset(in_clear),
+        ),
+        [],
+    )
+
+
+def _parse_bypass(c: _Collector, value: Any) -> list[BypassActor]:
+    example = "bypassActors: [{actorType: RepositoryRole, actorId: 5, bypassMode: pull_request}]"
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        c.add("bypassActors", f"expected a list, got {type(value).__name__}", example)
+        return []
+    actors = []
+    types = {"RepositoryRole", "Team", "Integration", "OrganizationAdmin", "DeployKey"}
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or item.get("actorType") not in types or item.get("bypassMode", "pull_request") not in ("always", "pull_request", "exempt"):
+            c.add(f"bypassActors[{i}]", f"actorType must be one of {sorted(types)}, bypassMode always|pull_request|exempt", example)
+            continue
+        actor_id = item.get("actorId")
+        if actor_id is not None and (not isinstance(actor_id, int) or isinstance(actor_id, bool)):
+            c.add(f"bypassActors[{i}].actorId", "expected int", example)
+            continue
+        actors.append(BypassActor(item["actorType"], actor_id, item.get("bypassMode", "pull_request")))
+    return actors
+
+
+def _closest(key: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
+    return match[0] if match else None

@@ -1,0 +1,238 @@
+"""The release policy as pure functions over the config model.
+
+The same functions serve three callers: the program (before it registers anything), the
+CrossGuard policy pack (policy/) and the offline check (components/check.py). None of them
+reads Pulumi config or touches the engine, and no message ever contains a secret value.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from .model import (
+    NAMESPACE,
+    CatalogueEntry,
+    Destination,
+    Environment,
+    Kind,
+    Problem,
+    StackSettings,
+    Topology,
+)
+
+STRIPE_TEST_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
+STRIPE_LIVE_PREFIXES = ("sk_live_", "pk_live_", "rk_live_")
+_EXPECTED_PREFIX = {
+    Kind.STRIPE_SECRET_KEY: ("sk_", "rk_"),
+    Kind.STRIPE_PUBLISHABLE_KEY: ("pk_",),
+}
+
+
+def _k(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def stripe_mode(value: str) -> str | None:
+    """'test' or 'live' for a Stripe API key, None for anything else."""
+    if value.startswith(STRIPE_TEST_PREFIXES):
+        return "test"
+    if value.startswith(STRIPE_LIVE_PREFIXES):
+        return "live"
+    return None
+
+
+def stripe_mode_violation(production: bool, value: str) -> str | None:
+    """Why a value must not be delivered to this environment, or None. Never echoes the value."""
+    mode = stripe_mode(value)
+    if mode == "live" and not production:
+        return "holds a Stripe LIVE-mode key in a non-production environment (only sk_test_/pk_test_/rk_test_ keys belong here)"
+    if mode == "test" and production:
+        return "holds a Stripe TEST-mode key in production (production takes sk_live_/pk_live_/rk_live_ keys)"
+    return None
+
+
+def value_problems(stack: str, env: Environment, entry: CatalogueEntry, value: str) -> list[Problem]:
+    """Format and mode checks of one catalogue value (plaintext, used only for the check)."""
+    fix = f"pulumi config set --secret --stack {stack} {entry.name} <value>" if entry.kind.is_secret else (
+        f"pulumi config set --stack {stack} {entry.name} <value>"
+    )
+    mode_word = "live" if env.production else "test"
+    problems = []
+    violation = stripe_mode_violation(env.production, value)
+    if violation:
+        problems.append(Problem(_k(entry.name), violation, f"use the Stripe {mode_word}-mode key: {fix}"))
+    elif entry.kind in _EXPECTED_PREFIX and not (
+        value.startswith(_EXPECTED_PREFIX[entry.kind]) and stripe_mode(value)
+    ):
+        prefixes = "/".join(f"{p}{mode_word}_" for p in _EXPECTED_PREFIX[entry.kind])
+        problems.append(Problem(_k(entry.name), f"is not a {entry.kind.value} (expected {prefixes}...)", fix))
+    if entry.kind is Kind.STRIPE_WEBHOOK_SECRET and not value.startswith("whsec_"):
+        problems.append(Problem(_k(entry.name), "is not a Stripe webhook signing secret (expected whsec_...)", fix))
+    if entry.kind is Kind.SUPABASE_URL and not value.startswith("https://"):
+        problems.append(Problem(_k(entry.name), "must be an https:// URL", fix))
+    return problems
+
+
+def catalogue_problems(
+    stack: str,
+    env: Environment,
+    catalogue: Iterable[CatalogueEntry],
+    settings: StackSettings,
+    values: Mapping[str, str],
+) -> list[Problem]:
+    """Every catalogue entry has a value of the right shape, secrets are encrypted in the stack.
+
+    `values` maps entry names to plaintext (decrypted) values for the checks only.
+    """
+    problems: list[Problem] = []
+    for entry in catalogue:
+        if entry.kind.is_generated:
+            continue
+        if entry.kind.is_secret:
+            if entry.name not in settings.secrets_present:
+                problems.append(Problem(
+                    _k(entry.name),
+                    f"missing secret ({entry.kind.value}) for environment '{env.name}'",
+                    f"pulumi config set --secret --stack {stack} {entry.name} <value>",
+                ))
+                continue
+            if entry.name in settings.secrets_in_clear:
+                problems.append(Problem(
+                    _k(entry.name),
+                    "is stored in clear text in the stack file; it must be encrypted",
+                    f"pulumi config set --secret --stack {stack} {entry.name} <value> (same value, now encrypted)",
+                ))
+        elif entry.name not in settings.variables:
+            problems.append(Problem(
+                _k(entry.name),
+                f"missing variable ({entry.kind.value}) for environment '{env.name}'",
+                f"pulumi config set --stack {stack} {entry.name} <value>",
+            ))
+            continue
+        value = values.get(entry.name)
+        if isinstance(value, str):
+            problems.extend(value_problems(stack, env, entry, value))
+    return problems
+
+
+def resolve_source(topology: Topology, env: Environment) -> Environment | None:
+    """The environment `env` is promoted from: by name, else by branch; None for a branch pattern."""
+    if env.promoted_from is None:
+        return None
+    by_name = topology.environment(env.promoted_from)
+    if by_name is not None:
+        return by_name
+    return next((e for e in topology.environments if e.branch == env.promoted_from), None)
+
+
+def chain_problems(topology: Topology) -> list[Problem]:
+    """The promotion chain references existing environments, has no cycle, no shared branch."""
+    problems: list[Problem] = []
+    key = _k("environments")
+    names = [e.name for e in topology.environments]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(Problem(key, f"environment '{dup}' is declared twice", "give each environment a unique name"))
+    branches: dict[str, str] = {}
+    for env in topology.environments:
+        if env.branch in branches:
+            problems.append(Problem(
+                key,
+                f"environments '{branches[env.branch]}' and '{env.name}' share the branch '{env.branch}'",
+                "give each environment its own branch",
+            ))
+        branches.setdefault(env.branch, env.name)
+    for env in topology.environments:
+        source = env.promoted_from
+        if source is None:
+            continue
+        if resolve_source(topology, env) is None and "*" not in source:
+            problems.append(Problem(
+                key,
+                f"'{env.name}' is promoted from '{source}', which is neither an environment, an environment's branch nor a branch pattern",
+                f"use one of {names} or a pattern such as 'feature/*'",
+            ))
+        if source in (env.name, env.branch):
+            problems.append(Problem(key, f"'{env.name}' is promoted from itself", "promote it from the previous environment"))
+    problems.extend(_cycle_problems(topology))
+    productions = [e for e in topology.environments if e.production]
+    if not productions:
+        problems.append(Problem(key, "no environment is marked production", "mark the last environment `production: true`"))
+    for env in productions:
+        if resolve_source(topology, env) is None:
+            problems.append(Problem(
+                key,
+                f"production environment '{env.name}' must be promoted from another environment (staging first, then production)",
+                f"set promotedFrom of '{env.name}' to the environment it is promoted from, e.g. staging",
+            ))
+    return problems
+
+
+def _cycle_problems(topology: Topology) -> list[Problem]:
+    problems = []
+    reported: set[frozenset[str]] = set()
+    for start in topology.environments:
+        path = [start.name]
+        env = resolve_source(topology, start)
+        while env is not None and env.name not in path:
+            path.append(env.name)
+            env = resolve_source(topology, env)
+        # A self-loop (len 1) is reported on its own above.
+        if env is start and len(path) > 1 and frozenset(path) not in reported:
+            reported.add(frozenset(path))
+            loop = " <- ".join(path + [start.name])
+            problems.append(Problem(
+                _k("environments"),
+                f"promotion cycle: {loop}",
+                "the first environment must be promoted from a branch pattern such as 'feature/*'",
+            ))
+    return problems
+
+
+def stack_problems(topology: Topology, stack: str) -> list[Problem]:
+    if topology.environment(stack) is None:
+        names = ", ".join(e.name for e in topology.environments)
+        return [Problem(
+            "stack",
+            f"stack '{stack}' is not an environment of the topology ({names})",
+            f"select one of those stacks, or add {{name: {stack}, branch: ..., promotedFrom: ...}} to `environments` in Pulumi.yaml",
+        )]
+    return []
+
+
+def gate_problems(stack: str, env: Environment, settings: StackSettings) -> list[Problem]:
+    """Production is approved by a person, and nobody bypasses its gate."""
+    if not env.production:
+        return []
+    problems = []
+    if not settings.reviewers:
+        problems.append(Problem(
+            _k("reviewers"),
+            f"production environment '{env.name}' needs at least one required reviewer",
+            f"pulumi config set --stack {stack} --path 'reviewers[0].handle' <cto-handle> "
+            f"&& pulumi config set --stack {stack} --path 'reviewers[0].id' <numeric-user-id>",
+        ))
+    if settings.bypass_actors:
+        problems.append(Problem(
+            _k("bypassActors"),
+            "production's branch gate allows no bypass actors",
+            f"pulumi config rm --stack {stack} bypassActors",
+        ))
+    if settings.required_approvals < 1:
+        problems.append(Problem(
+            _k("requiredApprovals"),
+            "production needs at least one approval on pull requests",
+            f"pulumi config set --stack {stack} requiredApprovals 1",
+        ))
+    return problems
+
+
+def target_problems(stack: str, env: Environment, catalogue: Iterable[CatalogueEntry], settings: StackSettings) -> list[Problem]:
+    """An environment that delivers anything to Vercel must name its Vercel project."""
+    needs_vercel = any(Destination.VERCEL in e.destinations for e in catalogue) or settings.domain
+    if needs_vercel and not settings.vercel_project:
+        return [Problem(
+            _k("vercelProject"),
+            f"environment '{env.name}' delivers to Vercel but names no Vercel project",
+            f"pulumi config set --stack {stack} vercelProject <project-name>",
+        )]
+    return []
