@@ -398,6 +398,7 @@ def parse_stack(
     value = decode(raw.get("reviewers"))
     if value is not None and not isinstance(value, list):
         c.add("reviewers", f"expected a list, got {type(value).__name__}", f"{fix_set} --path 'reviewers[0]' your-handle")
+        value = []
     for i, item in enumerate(value or []):
         if isinstance(item, str) and _HANDLE.match(item):
             reviewers.append(Reviewer(item))
@@ -440,10 +441,6 @@ def parse_stack(
             if key in entries and entries[key].kind.is_generated:
                 c.add(key, "is generated per environment by pulumi-random; a stack value is not used",
                       f"pulumi config rm --stack {stack} {key}")
-            continue
-        if key in PROJECT_KEYS:
-            c.add(key, "is project-level: it belongs in Pulumi.yaml, not in a stack file",
-                  f"pulumi config rm --stack {stack} {key} and declare it under `config:` in Pulumi.yaml")
             continue
         hint = _closest(key, [*STACK_KEYS, *entries])
         c.add(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""),

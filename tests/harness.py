@@ -67,6 +67,17 @@ class Registration:
         return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
 
 
+def unwrap_secrets(value: Any) -> Any:
+    """The plaintext view of wire properties: secret envelopes replaced by their values."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks):
         super().__init__(mocks)
@@ -86,7 +97,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=request.retainOnDelete,
                 delete_before_replace=request.deleteBeforeReplace,
                 aliases=[a.spec.name or a.urn for a in request.aliases],
-                inputs=json_format.MessageToDict(request.object),
+                inputs=unwrap_secrets(json_format.MessageToDict(request.object)),
                 raw=json_format.MessageToDict(request.object),
             ))
         return response
@@ -183,10 +194,14 @@ def stack_inputs(
     return config, secret_keys
 
 
+LAST_MONITOR: list[RecordingMonitor | None] = [None]
+
+
 def run_program(stack: str, config: dict[str, str], secret_keys: set[str], *, preview: bool = False) -> Run:
     """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate."""
     mocks = ResourceMocks()
     monitor = RecordingMonitor(mocks)
+    LAST_MONITOR[0] = monitor
     settings.reset_options(project=PROJECT, stack=stack)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, sorted(secret_keys))
@@ -196,10 +211,23 @@ def run_program(stack: str, config: dict[str, str], secret_keys: set[str], *, pr
     finally:
         stack_resource = settings.get_root_resource()
         if stack_resource is not None:
-            exports = dict(getattr(stack_resource, "outputs", {}) or {})
+            for key, value in (getattr(stack_resource, "outputs", {}) or {}).items():
+                exports[key] = _sync_await(pulumi.Output.from_input(value).future())
     return Run(stack, monitor.registrations, monitor.urns, mocks.calls, exports)
 
 
 def run_stack(stack: str, **kwargs: Any) -> Run:
     config, secret_keys = stack_inputs(stack, **kwargs)
     return run_program(stack, config, secret_keys)
+
+
+def run_failing(stack: str, **kwargs: Any):
+    """Run a stack that must fail validation: the ConfigError and what got registered anyway."""
+    from components.model import ConfigError
+
+    config, secret_keys = stack_inputs(stack, **kwargs)
+    try:
+        run_program(stack, config, secret_keys)
+    except ConfigError as error:
+        return error, LAST_MONITOR[0].registrations
+    raise AssertionError(f"stack {stack} was expected to fail validation")

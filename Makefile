@@ -1,0 +1,47 @@
+# release-topology: set-up, tests and the main job. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STACK  ?= staging
+
+.PHONY: help install engine test unit check preview bench bench-engine lint-workflows
+
+help:
+	@echo "make install            create .venv and install pinned dependencies (constraints.txt)"
+	@echo "make engine             make the pinned pulumi CLI and provider plugins available (builds offline if needed)"
+	@echo "make test               all tests: unit (mocks), policy, workflows, integration (real engine)"
+	@echo "make unit               the fast tests only (no engine)"
+	@echo "make check STACK=name   offline release-policy check of a stack (no credentials, no engine)"
+	@echo "make preview STACK=name pulumi preview of a stack on the local file backend, with the policy pack"
+	@echo "make bench              benchmark of the program under mocks (prints figures)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	@touch $@
+
+engine: install
+	bash scripts/engine.sh
+
+test: install engine
+	$(BIN)/python -m pytest tests
+
+unit: install
+	$(BIN)/python -m pytest tests --ignore=tests/integration
+
+check: install
+	$(BIN)/python -m components.check --stack $(STACK)
+
+preview: install engine
+	bash scripts/preview.sh $(STACK)
+
+bench: install
+	$(BIN)/python bench/bench_program.py
+
+bench-engine: install engine
+	$(BIN)/python bench/bench_engine.py
+
+lint-workflows: install
+	bash scripts/lint-workflows.sh

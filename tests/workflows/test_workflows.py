@@ -1,0 +1,764 @@
+"""Invariants of the GitHub Actions workflows in .github/workflows/.
+
+Each invariant is a plain checker function over parsed YAML that returns a list of
+violations (empty = fine). Each checker is run on the real workflows (must pass) and on a
+small bad workflow under fixtures/ (must be caught), so a checker that stops checking fails.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REUSABLE_UP = "./.github/workflows/_pulumi-up.yml"
+
+SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[^@\s]+)?@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\b")
+# pulumi subcommands that write state (or the resources behind it).
+WRITERS = {"up", "update", "refresh", "destroy", "import", "cancel", "stack import", "stack rm",
+           "stack rename", "state"}
+ACTION_WRITERS = {"up", "update", "refresh", "destroy"}
+
+
+# --------------------------------------------------------------------------- YAML helpers
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(wf: dict) -> dict:
+    """The `on:` block. PyYAML (YAML 1.1) parses the bare key `on` as boolean True."""
+    on = wf.get("on", wf.get(True))
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return {name: None for name in on}
+    return on or {}
+
+
+def jobs(wf: dict) -> dict[str, dict]:
+    return wf.get("jobs") or {}
+
+
+def steps(job: dict) -> list[dict]:
+    return job.get("steps") or []
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def action_name(step: dict) -> str:
+    """'owner/repo' of a step's `uses:` (without ref), or ''."""
+    uses = step.get("uses") or ""
+    return uses.split("@", 1)[0].lower()
+
+
+def is_pulumi_action(step: dict) -> bool:
+    return action_name(step) == "pulumi/actions"
+
+
+def action_command(step: dict) -> str | None:
+    return ((step.get("with") or {}).get("command") or None) if is_pulumi_action(step) else None
+
+
+def logical_lines(script: str) -> list[str]:
+    """Shell lines with `\\` continuations joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", script or "")
+    out = []
+    for line in joined.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", line).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+_PULUMI = re.compile(r"(?:^|(?<=[\s;|&(`]))pulumi(?=\s)")
+# Global flags that take a separate value (`pulumi --cwd dir up`).
+_VALUE_FLAGS = {"--cwd", "-C", "--color", "--tracing", "--profiling", "--memprofilerate"}
+
+
+def pulumi_commands(script: str) -> list[tuple[str, list[str]]]:
+    """(subcommand, argv) for each `pulumi ...` invocation of a run script.
+
+    The subcommand is the first non-flag word, plus the second one for command groups
+    (`stack export`, `state delete`); argv is every word after `pulumi` in that command."""
+    found = []
+    for line in logical_lines(script):
+        for m in _PULUMI.finditer(line):
+            segment = re.split(r"\s(?:&&|\|\||;|\|)\s|[;)]", line[m.end():])[0]
+            try:
+                words = shlex.split(segment)
+            except ValueError:
+                words = segment.split()
+            plain, skip = [], False
+            for w in words:
+                if skip:
+                    skip = False
+                elif w.startswith("-"):
+                    skip = not plain and w in _VALUE_FLAGS
+                else:
+                    plain.append(w)
+            if not plain:
+                continue
+            sub = plain[0]
+            if sub in ("stack", "state", "config", "plugin", "policy") and len(plain) > 1:
+                sub = f"{sub} {plain[1]}"
+            found.append((sub, words))
+    return found
+
+
+def is_writer_command(sub: str) -> bool:
+    return sub in WRITERS or sub.split(" ")[0] == "state"
+
+
+def step_writes_state(step: dict) -> bool:
+    if action_command(step) in ACTION_WRITERS:
+        return True
+    return any(is_writer_command(sub) for sub, _ in pulumi_commands(step.get("run") or ""))
+
+
+def step_runs_up(step: dict) -> bool:
+    if action_command(step) in ("up", "update"):
+        return True
+    return any(sub in ("up", "update") for sub, _ in pulumi_commands(step.get("run") or ""))
+
+
+def job_writes_state(job: dict) -> bool:
+    return any(step_writes_state(s) for s in steps(job))
+
+
+def iter_uses(wf: dict) -> Iterator[tuple[str, str]]:
+    """(where, uses) for every job-level and step-level `uses:`."""
+    for name, job in jobs(wf).items():
+        if job.get("uses"):
+            yield f"jobs.{name}", job["uses"]
+        for i, step in enumerate(steps(job)):
+            if step.get("uses"):
+                yield f"jobs.{name}.steps[{i}]", step["uses"]
+
+
+# --------------------------------------------------------------------------- checkers
+
+
+def check_uses_pinned(wf: dict) -> list[str]:
+    """Every remote `uses:` is pinned to a full 40-hex commit SHA (docker images by digest)."""
+    bad = []
+    for where, uses in iter_uses(wf):
+        if uses.startswith("./"):
+            continue
+        if uses.startswith("docker://"):
+            if "@sha256:" not in uses:
+                bad.append(f"{where}: docker image not pinned by digest: {uses}")
+            continue
+        if not SHA_PIN.match(uses):
+            bad.append(f"{where}: not pinned to a 40-hex commit SHA: {uses}")
+    return bad
+
+
+def check_uses_version_comments(text: str) -> list[str]:
+    """(Raw text: comments are not in parsed YAML.) Each SHA pin says its version: `# vX.Y.Z`."""
+    bad = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", line)
+        if not m or m.group(1).startswith(("./", "docker://")):
+            continue
+        if not VERSION_COMMENT.search(m.group(2)):
+            bad.append(f"line {n}: `uses: {m.group(1)}` lacks a `# vX.Y.Z` comment")
+    return bad
+
+
+def check_permissions(wf: dict) -> list[str]:
+    """`permissions` at workflow level (nothing beyond read) and on every job."""
+    bad = []
+    if "permissions" not in wf:
+        bad.append("workflow: no top-level `permissions`")
+    else:
+        top = wf["permissions"]
+        if isinstance(top, str) or not all(v in ("read", "none") for v in (top or {}).values()):
+            bad.append(f"workflow: top-level permissions must be {{}} or read-only, got {top!r}")
+    for name, job in jobs(wf).items():
+        if "permissions" not in job:
+            bad.append(f"jobs.{name}: no `permissions`")
+        elif isinstance(job["permissions"], str):
+            bad.append(f"jobs.{name}: blanket permissions {job['permissions']!r}")
+    return bad
+
+
+def check_writer_concurrency(wf: dict) -> list[str]:
+    """One writer per stack: a job that writes state is in the `pulumi-<stack>` group and never
+    cancels a run in progress; no other job joins those groups (it could cancel a pending deploy)."""
+    bad = []
+    wf_conc = wf.get("concurrency")
+    for name, job in jobs(wf).items():
+        conc = job.get("concurrency")
+        group = conc.get("group") if isinstance(conc, dict) else conc
+        group = str(group or "")
+        if job_writes_state(job):
+            if not group.startswith("pulumi-") or len(group) <= len("pulumi-"):
+                bad.append(f"jobs.{name}: writes state but its concurrency group is {group!r}, not pulumi-<stack>")
+            if not isinstance(conc, dict) or conc.get("cancel-in-progress") is not False:
+                bad.append(f"jobs.{name}: writes state without `cancel-in-progress: false`")
+            if isinstance(wf_conc, dict) and wf_conc.get("cancel-in-progress") not in (False, None):
+                bad.append(f"jobs.{name}: writes state in a workflow that cancels runs in progress")
+        elif group.startswith("pulumi-"):
+            bad.append(f"jobs.{name}: does not write state but joins the writers' group {group!r}")
+    wf_group = str((wf_conc or {}).get("group", "") if isinstance(wf_conc, dict) else wf_conc or "")
+    if wf_group.startswith("pulumi-"):
+        bad.append(f"workflow: workflow-level concurrency {wf_group!r} uses the per-stack writers' group")
+    return bad
+
+
+def check_reusable_writers_concurrency(deploy: dict, called: dict[str, dict]) -> list[str]:
+    """Deploy jobs calling a reusable workflow: the called workflow's writer jobs hold the lock."""
+    bad = []
+    for name, job in jobs(deploy).items():
+        target = job.get("uses")
+        if not target:
+            continue
+        if target not in called:
+            bad.append(f"jobs.{name}: calls {target}, which is not in the repository")
+            continue
+        if not any(job_writes_state(j) for j in jobs(called[target]).values()):
+            bad.append(f"jobs.{name}: calls {target}, which runs no `pulumi up`")
+        bad += [f"{target}: {v}" for v in check_writer_concurrency(called[target])]
+    return bad
+
+
+def check_drift_read_only(wf: dict) -> list[str]:
+    """The drift workflow never writes state: no up/refresh/destroy/import/state commands, no
+    pulumi/actions command other than preview, and `--expect-no-changes` only with `preview`.
+    It does run a refreshed preview that expects no changes."""
+    bad = []
+    checked_preview = False
+    for name, job in jobs(wf).items():
+        for i, step in enumerate(steps(job)):
+            where = f"jobs.{name}.steps[{i}]"
+            if is_pulumi_action(step):
+                command = action_command(step)
+                with_ = step.get("with") or {}
+                if command not in (None, "preview"):
+                    bad.append(f"{where}: pulumi/actions `command: {command}` writes state")
+                if command is None and ({"refresh", "expect-no-changes"} & set(with_)):
+                    bad.append(f"{where}: refresh/expect-no-changes without `command: preview`")
+                if command == "preview" and str(with_.get("refresh")).lower() == "true" and str(
+                    with_.get("expect-no-changes")
+                ).lower() == "true":
+                    checked_preview = True
+            for sub, argv in pulumi_commands(step.get("run") or ""):
+                if is_writer_command(sub):
+                    bad.append(f"{where}: `pulumi {sub}` writes state")
+                if "--expect-no-changes" in argv and sub != "preview":
+                    bad.append(f"{where}: `--expect-no-changes` with `pulumi {sub}` (only preview)")
+                if sub == "preview" and "--refresh" in argv and "--expect-no-changes" in argv:
+                    checked_preview = True
+    if not checked_preview:
+        bad.append("no `pulumi preview --refresh --expect-no-changes` (drift is never checked)")
+    return bad
+
+
+def check_drift_exit_codes(wf: dict) -> list[str]:
+    """Exit code 7 (drift) is told apart from other failures (errors) of the drift preview."""
+    for job in jobs(wf).values():
+        for step in steps(job):
+            script = step.get("run") or ""
+            if any(sub == "preview" and "--expect-no-changes" in argv for sub, argv in pulumi_commands(script)):
+                if re.search(r"(^|\s)7\)|-eq\s+7\b|==\s*7\b", script) and re.search(r"\*\)|-ne\s+0|else", script):
+                    return []
+                return ["the drift preview step does not distinguish exit code 7 (drift) from errors"]
+    return ["no drift preview step found"]
+
+
+def check_export_before_up(wf: dict) -> list[str]:
+    """Before every `pulumi up`: `pulumi stack export --file`, then an upload-artifact step."""
+    bad = []
+    for name, job in jobs(wf).items():
+        export_at = upload_at = None
+        for i, step in enumerate(steps(job)):
+            if export_at is None and any(
+                sub == "stack export" and any(a == "--file" or a.startswith("--file=") for a in argv)
+                for sub, argv in pulumi_commands(step.get("run") or "")
+            ):
+                export_at = i
+            if export_at is not None and upload_at is None and action_name(step) == "actions/upload-artifact":
+                upload_at = i
+            if step_runs_up(step):
+                if export_at is None:
+                    bad.append(f"jobs.{name}.steps[{i}]: `up` without a prior `pulumi stack export --file`")
+                elif upload_at is None:
+                    bad.append(f"jobs.{name}.steps[{i}]: `up` before the stack export is uploaded as an artifact")
+    return bad
+
+
+def deploy_jobs(deploy: dict) -> list[tuple[str, str]]:
+    """(job id, stack) of each deploy stage, in file order."""
+    out = []
+    for name, job in jobs(deploy).items():
+        if job.get("uses") == REUSABLE_UP:
+            out.append((name, str((job.get("with") or {}).get("stack"))))
+        elif job_writes_state(job):
+            out.append((name, stack_of_up(job)))
+    return out
+
+
+def stack_of_up(job: dict) -> str:
+    """The `--stack`/`-s` (or pulumi/actions stack-name) of a job's `pulumi up`."""
+    for step in steps(job):
+        if action_command(step) in ("up", "update"):
+            return str((step.get("with") or {}).get("stack-name"))
+        for sub, argv in pulumi_commands(step.get("run") or ""):
+            if sub in ("up", "update"):
+                for i, a in enumerate(argv):
+                    if a in ("--stack", "-s") and i + 1 < len(argv):
+                        return argv[i + 1]
+                    if a.startswith("--stack="):
+                        return a.split("=", 1)[1]
+    return "?"
+
+
+def promotion_order(environments: list[dict]) -> list[str]:
+    """Environment names, each after the one it is promoted from (stable otherwise)."""
+    by_name = {e["name"]: e for e in environments}
+    order: list[str] = []
+
+    def visit(env: dict, path: tuple[str, ...]) -> None:
+        if env["name"] in order or env["name"] in path:
+            return
+        source = by_name.get(env.get("promotedFrom") or "")
+        if source is not None:
+            visit(source, path + (env["name"],))
+        order.append(env["name"])
+
+    for env in environments:
+        visit(env, ())
+    return order
+
+
+def check_deploy_chain(deploy: dict, environments: list[dict]) -> list[str]:
+    """One deploy job per environment, in promotion order, each needing the job of the
+    environment it is promoted from, all deploying the same commit (github.sha)."""
+    bad = []
+    stages = deploy_jobs(deploy)
+    job_of = {stack: name for name, stack in stages}
+    expected = promotion_order(environments)
+    if [stack for _, stack in stages] != expected:
+        bad.append(f"deploy stages {[s for _, s in stages]} != topology order {expected} (Pulumi.yaml)")
+    by_name = {e["name"]: e for e in environments}
+    for name, stack in stages:
+        job = jobs(deploy)[name]
+        needs = as_list(job.get("needs"))
+        source = (by_name.get(stack) or {}).get("promotedFrom")
+        if source in by_name:
+            if job_of.get(source) not in needs:
+                bad.append(f"jobs.{name}: deploys {stack} without `needs: {job_of.get(source, source)}` ({stack} is promoted from {source})")
+        later = [job_of[s] for s in expected[expected.index(stack) + 1:] if s in job_of] if stack in expected else []
+        if set(needs) & set(later):
+            bad.append(f"jobs.{name}: needs a later stage {sorted(set(needs) & set(later))}")
+        if job.get("uses") == REUSABLE_UP and (job.get("with") or {}).get("sha") != "${{ github.sha }}":
+            bad.append(f"jobs.{name}: does not deploy `sha: ${{{{ github.sha }}}}`")
+    return bad
+
+
+def effective_environment(job: dict, called: dict[str, dict]) -> list[str]:
+    """Environment names a deploy job runs its writer steps in (resolving `inputs.*`)."""
+    if not job.get("uses"):
+        env = job.get("environment")
+        return [env.get("name") if isinstance(env, dict) else env] if env else []
+    inputs = job.get("with") or {}
+    names = []
+    for called_job in jobs(called.get(job["uses"], {})).values():
+        if not job_writes_state(called_job):
+            continue
+        env = called_job.get("environment")
+        env = env.get("name") if isinstance(env, dict) else env
+        if not env:
+            names.append(None)
+            continue
+        names.append(re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: str(inputs.get(m.group(1), "")), env))
+    return names
+
+
+def check_production_gate(deploy: dict, called: dict[str, dict], production: str = "production",
+                          source: str = "staging") -> list[str]:
+    """The production stage runs in the `production` GitHub environment (CTO review) and only
+    after the stage it is promoted from succeeded (`needs`)."""
+    bad = []
+    stages = deploy_jobs(deploy)
+    prod_jobs = [n for n, s in stages if s == production]
+    source_jobs = [n for n, s in stages if s == source]
+    if len(prod_jobs) != 1:
+        return [f"expected one job deploying {production}, found {prod_jobs}"]
+    job = jobs(deploy)[prod_jobs[0]]
+    envs = effective_environment(job, called)
+    if not envs or any(e != production for e in envs):
+        bad.append(f"jobs.{prod_jobs[0]}: `pulumi up` of {production} runs in environment(s) {envs}, not {production!r}")
+    if not source_jobs or source_jobs[0] not in as_list(job.get("needs")):
+        bad.append(f"jobs.{prod_jobs[0]}: does not `needs` the {source} job {source_jobs}")
+    return bad
+
+
+def check_stage_environments(deploy: dict, called: dict[str, dict]) -> list[str]:
+    """Every stage deploys its stack in the GitHub environment of the same name."""
+    bad = []
+    for name, stack in deploy_jobs(deploy):
+        envs = effective_environment(jobs(deploy)[name], called)
+        if not envs or any(e != stack for e in envs):
+            bad.append(f"jobs.{name}: stack {stack} deployed in environment(s) {envs}")
+    return bad
+
+
+def check_no_expressions_in_run(wf: dict) -> list[str]:
+    """No `${{ ... }}` inside `run:` scripts (template injection): values go through `env:`."""
+    bad = []
+    for name, job in jobs(wf).items():
+        for i, step in enumerate(steps(job)):
+            if "${{" in (step.get("run") or ""):
+                bad.append(f"jobs.{name}.steps[{i}]: `${{{{ }}}}` expression in a run script; pass it via env")
+    return bad
+
+
+def check_checkout_no_persist(wf: dict) -> list[str]:
+    bad = []
+    for name, job in jobs(wf).items():
+        for i, step in enumerate(steps(job)):
+            if action_name(step) == "actions/checkout":
+                if (step.get("with") or {}).get("persist-credentials") is not False:
+                    bad.append(f"jobs.{name}.steps[{i}]: checkout without `persist-credentials: false`")
+    return bad
+
+
+def check_secrets_from_environments(wf: dict) -> list[str]:
+    """A job that reads secrets (other than GITHUB_TOKEN) declares an `environment:`; no
+    `secrets: inherit`, no secrets passed to reusable workflows (they read their environment's)."""
+    bad = []
+    for name, job in jobs(wf).items():
+        if job.get("secrets") is not None:
+            bad.append(f"jobs.{name}: passes `secrets:` ({job['secrets']!r}); use environment secrets")
+        text = yaml.safe_dump({k: v for k, v in job.items() if k != "secrets"})
+        used = set(re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", text)) - {"GITHUB_TOKEN"}
+        if used and not job.get("environment"):
+            bad.append(f"jobs.{name}: reads secrets {sorted(used)} but declares no `environment:`")
+        if "toJSON(secrets)" in text.replace(" ", ""):
+            bad.append(f"jobs.{name}: serialises all secrets")
+    return bad
+
+
+def _fork_guarded(condition: str, *, trusted: bool) -> bool:
+    c = re.sub(r"\s+", " ", condition or "")
+    if trusted:
+        return ("!github.event.pull_request.head.repo.fork" in c
+                and "github.event.pull_request.head.repo.full_name == github.repository" in c)
+    return ("github.event.pull_request.head.repo.fork" in c
+            and "github.event.pull_request.head.repo.full_name != github.repository" in c)
+
+
+def check_fork_prs(wf: dict) -> list[str]:
+    """PR previews: `pull_request` (never pull_request_target); jobs with secrets run only for
+    same-repository PRs; fork PRs run `make check STACK=...` with no secrets instead."""
+    bad = []
+    on = triggers(wf)
+    if "pull_request_target" in on:
+        bad.append("uses pull_request_target (runs fork code with secrets)")
+    if "pull_request" not in on:
+        bad.append("not triggered by pull_request")
+    has_offline = False
+    for name, job in jobs(wf).items():
+        text = yaml.safe_dump(job)
+        needs_secrets = bool(re.search(r"secrets\.(?!GITHUB_TOKEN)", text)) or job.get("environment")
+        if needs_secrets and not _fork_guarded(str(job.get("if", "")), trusted=True):
+            bad.append(f"jobs.{name}: uses secrets but also runs for fork PRs")
+        runs_check = any(re.search(r"\bmake\s+check\b.*STACK=", s.get("run") or "") for s in steps(job))
+        if runs_check:
+            if needs_secrets:
+                bad.append(f"jobs.{name}: the offline check must not use secrets")
+            if _fork_guarded(str(job.get("if", "")), trusted=False):
+                has_offline = True
+    if not has_offline:
+        bad.append("no offline `make check STACK=...` job for fork PRs")
+    return bad
+
+
+def check_preview_comment(wf: dict) -> list[str]:
+    """Previews run with the policy pack and post one PR comment per stack, edited on each push."""
+    previews = [s for j in jobs(wf).values() for s in steps(j) if action_command(s) == "preview"]
+    if not previews:
+        return ["no pulumi/actions `command: preview` step"]
+    bad = []
+    for step in previews:
+        w = step.get("with") or {}
+        if w.get("comment-on-pr") is not True or w.get("edit-pr-comment") is not True:
+            bad.append("preview step lacks `comment-on-pr: true` and `edit-pr-comment: true`")
+        if "policy" not in str(w.get("policyPacks", "")).split():
+            bad.append("preview step does not run the `policy` policy pack")
+    return bad
+
+
+def check_emergency(deploy: dict, called: dict[str, dict]) -> list[str]:
+    """workflow_dispatch takes `emergency` (boolean) and `reason` (string); a step refuses an
+    emergency without a reason before `pulumi up`; `up` gets RELEASE_EMERGENCY(_REASON)."""
+    bad = []
+    inputs = (triggers(deploy).get("workflow_dispatch") or {}).get("inputs") or {}
+    if (inputs.get("emergency") or {}).get("type") != "boolean":
+        bad.append("workflow_dispatch input `emergency` (type: boolean) missing")
+    if (inputs.get("reason") or {}).get("type") != "string":
+        bad.append("workflow_dispatch input `reason` (type: string) missing")
+    up_jobs = [j for w in [deploy, *called.values()] for j in jobs(w).values()
+               if any(step_runs_up(s) for s in steps(j))]
+    if not up_jobs:
+        bad.append("no job runs `pulumi up`")
+    for job in up_jobs:
+        refused = False
+        for step in steps(job):
+            script = step.get("run") or ""
+            if "RELEASE_EMERGENCY_REASON" in script and "-z" in script and "exit 1" in script:
+                refused = True
+            if step_runs_up(step):
+                env = {**(job.get("env") or {}), **(step.get("env") or {})}
+                for var in ("RELEASE_EMERGENCY", "RELEASE_EMERGENCY_REASON"):
+                    if var not in env:
+                        bad.append(f"`pulumi up` runs without {var} in its env")
+                if not refused:
+                    bad.append("`pulumi up` is not preceded by a step refusing an emergency without a reason")
+    return bad
+
+
+def check_pulumi_version(wf: dict, version: str) -> list[str]:
+    """Every pulumi/actions step installs the project's pinned CLI: `pulumi-version` is
+    `version` or the output of a step that reads it from constraints.txt."""
+    bad = []
+    for name, job in jobs(wf).items():
+        readers = {s.get("id") for s in steps(job) if "constraints.txt" in (s.get("run") or "") and s.get("id")}
+        for i, step in enumerate(steps(job)):
+            if not is_pulumi_action(step):
+                continue
+            pinned = str((step.get("with") or {}).get("pulumi-version", ""))
+            m = re.fullmatch(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.[\w-]+\s*\}\}", pinned)
+            if pinned != version and not (m and m.group(1) in readers):
+                bad.append(f"jobs.{name}.steps[{i}]: pulumi-version {pinned!r} is not {version} from constraints.txt")
+    return bad
+
+
+def check_pulumi_cli_installed(wf: dict) -> list[str]:
+    """Every job that runs the pulumi CLI installs it first (pulumi/actions, pinned)."""
+    bad = []
+    for name, job in jobs(wf).items():
+        installed = False
+        for i, step in enumerate(steps(job)):
+            if is_pulumi_action(step):
+                installed = True
+            elif pulumi_commands(step.get("run") or "") and not installed:
+                bad.append(f"jobs.{name}.steps[{i}]: runs pulumi before installing the pinned CLI")
+    return bad
+
+
+# --------------------------------------------------------------------------- real inputs
+
+
+def workflow_files() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+
+
+def real(name: str) -> dict:
+    return load(WORKFLOWS / name)
+
+
+def called_workflows() -> dict[str, dict]:
+    return {f"./.github/workflows/{p.name}": load(p) for p in workflow_files()}
+
+
+def topology_environments() -> list[dict]:
+    """release-topology:environments from Pulumi.yaml's project config."""
+    path = ROOT / "Pulumi.yaml"
+    if not path.exists():
+        pytest.skip("Pulumi.yaml not present")
+    config = (load(path) or {}).get("config") or {}
+    value = config.get("release-topology:environments", config.get("environments"))
+    if isinstance(value, dict):
+        value = value.get("value", value.get("default"))
+    if isinstance(value, str):
+        value = yaml.safe_load(value)
+    assert isinstance(value, list) and value, "Pulumi.yaml declares no release-topology:environments"
+    return value
+
+
+def pinned_pulumi_version() -> str:
+    path = ROOT / "constraints.txt"
+    if not path.exists():
+        pytest.skip("constraints.txt not present")
+    versions = re.findall(r"^pulumi==(\d+\.\d+\.\d+)\s*(?:#.*)?$", path.read_text(encoding="utf-8"), re.M)
+    assert len(versions) == 1, "constraints.txt must pin the CLI with exactly one `pulumi==X.Y.Z` line"
+    return versions[0]
+
+
+def fixture(name: str) -> dict:
+    return load(FIXTURES / name)
+
+
+ALL = ["preview.yml", "deploy.yml", "drift.yml", "_pulumi-up.yml"]
+
+
+def test_expected_workflows_exist():
+    assert {p.name for p in workflow_files()} >= set(ALL)
+
+
+# --------------------------------------------------------------------------- checks per file
+
+PER_WORKFLOW: list[tuple[Callable[[dict], list[str]], str]] = [
+    (check_uses_pinned, "bad_unpinned.yml"),
+    (check_permissions, "bad_permissions.yml"),
+    (check_writer_concurrency, "bad_concurrency.yml"),
+    (check_no_expressions_in_run, "bad_injection.yml"),
+    (check_checkout_no_persist, "bad_checkout.yml"),
+    (check_secrets_from_environments, "bad_secrets.yml"),
+    (check_export_before_up, "bad_no_export.yml"),
+    (check_pulumi_cli_installed, "bad_no_cli.yml"),
+]
+
+
+@pytest.mark.parametrize("checker", [c for c, _ in PER_WORKFLOW], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_real_workflow_passes(checker, path):
+    assert checker(load(path)) == []
+
+
+@pytest.mark.parametrize("checker,bad", PER_WORKFLOW, ids=[c.__name__ for c, _ in PER_WORKFLOW])
+def test_checker_catches_fixture(checker, bad):
+    assert checker(fixture(bad)), f"{checker.__name__} did not catch fixtures/{bad}"
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_version_comments(path):
+    assert check_uses_version_comments(path.read_text(encoding="utf-8")) == []
+
+
+def test_version_comments_fixture():
+    assert check_uses_version_comments((FIXTURES / "bad_unpinned.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_pulumi_version_matches_constraints(path):
+    assert check_pulumi_version(load(path), pinned_pulumi_version()) == []
+
+
+def test_pulumi_version_fixture():
+    assert check_pulumi_version(fixture("bad_pulumi_version.yml"), "3.260.0")
+
+
+def test_on_key_parses():
+    for name in ALL:
+        assert triggers(real(name)), f"{name}: no triggers parsed"
+    assert set(triggers(real("deploy.yml"))) == {"push", "workflow_dispatch"}
+    assert triggers(real("deploy.yml"))["push"]["branches"] == ["main"]
+    assert set(triggers(real("drift.yml"))) == {"schedule", "workflow_dispatch"}
+    assert "workflow_call" in triggers(real("_pulumi-up.yml"))
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_drift_read_only():
+    assert check_drift_read_only(real("drift.yml")) == []
+
+
+@pytest.mark.parametrize("bad", ["bad_drift_up.yml", "bad_drift_action_refresh.yml", "bad_drift_expect_on_up.yml"])
+def test_drift_read_only_fixtures(bad):
+    assert check_drift_read_only(fixture(bad))
+
+
+def test_drift_exit_codes():
+    assert check_drift_exit_codes(real("drift.yml")) == []
+    assert check_drift_exit_codes(fixture("bad_drift_exit_codes.yml"))
+
+
+def test_drift_issue_per_stack():
+    text = (WORKFLOWS / "drift.yml").read_text(encoding="utf-8")
+    assert 'title="drift: ${STACK}"' in text
+    assert "gh issue create" in text and "gh issue edit" in text and "gh issue close" in text
+    job = jobs(real("drift.yml"))["drift"]
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+
+
+# --------------------------------------------------------------------------- deploy
+
+
+def test_deploy_chain_matches_topology():
+    assert check_deploy_chain(real("deploy.yml"), topology_environments()) == []
+
+
+def test_deploy_chain_fixtures():
+    envs = fixture("topology_three.yml")["environments"]
+    assert check_deploy_chain(fixture("bad_chain_order.yml"), envs)
+    assert check_deploy_chain(fixture("bad_chain_needs.yml"), envs)
+    # the two-environment real topology is not satisfied by the three-stage fixture and v.v.
+    assert check_deploy_chain(real("deploy.yml"), envs)
+
+
+def test_production_gate():
+    envs = {e["name"]: e for e in topology_environments()}
+    prod = next((e for e in envs.values() if e.get("production")), {"name": "production"})
+    source = prod.get("promotedFrom") if prod.get("promotedFrom") in envs else "staging"
+    assert prod["name"] == "production" and source == "staging"
+    assert check_production_gate(real("deploy.yml"), called_workflows(), prod["name"], source) == []
+    assert check_stage_environments(real("deploy.yml"), called_workflows()) == []
+
+
+def test_production_gate_fixtures():
+    called = {REUSABLE_UP: real("_pulumi-up.yml")}
+    assert check_production_gate(fixture("bad_chain_needs.yml"), called)
+    assert check_production_gate(fixture("bad_production_env.yml"), called)
+    assert check_stage_environments(fixture("bad_production_env.yml"), called)
+
+
+def test_reusable_writers_hold_the_stack_lock():
+    assert check_reusable_writers_concurrency(real("deploy.yml"), called_workflows()) == []
+    up = jobs(real("_pulumi-up.yml"))["up"]
+    assert up["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
+    broken = {REUSABLE_UP: fixture("bad_concurrency.yml")}
+    assert check_reusable_writers_concurrency(real("deploy.yml"), broken)
+
+
+def test_emergency():
+    assert check_emergency(real("deploy.yml"), {REUSABLE_UP: real("_pulumi-up.yml")}) == []
+    assert check_emergency(fixture("bad_emergency.yml"), {})
+
+
+def test_deploy_checks_out_the_deployed_commit():
+    checkout = [s for s in steps(jobs(real("_pulumi-up.yml"))["up"]) if action_name(s) == "actions/checkout"]
+    assert checkout and all((s.get("with") or {}).get("ref") == "${{ inputs.sha }}" for s in checkout)
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def test_fork_prs_get_the_offline_check():
+    assert check_fork_prs(real("preview.yml")) == []
+    assert check_fork_prs(fixture("bad_fork.yml"))
+
+
+def test_preview_comment_and_policy_pack():
+    assert check_preview_comment(real("preview.yml")) == []
+    assert check_preview_comment(fixture("bad_fork.yml"))
+
+
+# --------------------------------------------------------------------------- parser sanity
+
+
+def test_pulumi_command_parser():
+    script = "set -e\npulumi --cwd x stack export --stack s --file f.json  # pulumi up in a comment\n" \
+             "pulumi up --yes \\\n  --stack s && echo ok\nx=$(pulumi stack output url)"
+    subs = [sub for sub, _ in pulumi_commands(script)]
+    assert subs == ["stack export", "up", "stack output"]
+    assert [s for s, _ in pulumi_commands("pulumi stack select a && pulumi refresh --yes")] == [
+        "stack select", "refresh"]
+    assert not pulumi_commands("uses pulumi/actions; cat .pulumi/x")
