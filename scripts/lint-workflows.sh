@@ -46,6 +46,9 @@ status=0
 echo "--- actionlint $workflows" >&2
 "$actionlint" -no-color -shellcheck "$tools/bin/shellcheck" "$workflows"/*.yml || status=1
 
+echo "--- shellcheck scripts/lint-workflows.sh" >&2
+"$tools/bin/shellcheck" scripts/lint-workflows.sh || status=1
+
 echo "--- zizmor --offline $workflows" >&2
 # Offline: no token, no network; online-only audits (impostor commits, known vulnerable
 # actions, ref/version mismatch) are skipped. The tokens are unset so nothing can be sent.
