@@ -1,9 +1,12 @@
 """release-topology: one stack = one environment of the declared release topology."""
 
+import os
+
 import pulumi
 
 from components.config import read_release
 from components.environment import ReleaseEnvironment
+from components.policy_rules import emergency_from_env
 
 # Reads and validates the whole config first: a bad stack registers nothing.
 release, values = read_release()
@@ -19,3 +22,9 @@ pulumi.export("githubEnvironment", environment.deployment.name)
 pulumi.export("branchRulesetId", environment.gate.ruleset.ruleset_id)
 if environment.target:
     pulumi.export("vercelProjectId", environment.target.project.id)
+
+# An emergency deploy outside the window is allowed by the policy pack only with a reason;
+# the program records it in the stack's outputs (and so in its update history).
+emergency, reason = emergency_from_env(os.environ)
+if emergency and reason.strip():
+    pulumi.export("emergencyOverride", {"reason": reason.strip()})

@@ -1,0 +1,207 @@
+"""Evaluate `__main__.py` for a stack under Pulumi mocks and record every registration.
+
+Used by the offline check (no engine, no credentials) and by the unit tests. The config comes
+from the real Pulumi.yaml and Pulumi.<stack>.yaml, as the engine would pass it. The recording
+monitor keeps each RegisterResource request: name, type, parent, options and properties under
+their engine (camelCase) names, with secret markers - what the policy pack also sees.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .model import NAMESPACE
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = NAMESPACE
+SECRET_SIG = rpc._special_sig_key
+SECRET_VALUE = rpc._special_secret_sig
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    aliases: list[str]
+    dependencies: list[str]
+    inputs: dict[str, Any]  # plaintext view
+    raw: dict[str, Any]  # wire view: secret values are wrapped in the secret signature
+
+    def is_secret(self, prop: str) -> bool:
+        value = self.raw.get(prop)
+        return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """The plaintext view of wire properties: secret envelopes replaced by their values."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.urns: list[str] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.urns.append(response.urn)
+            self.registrations.append(Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                delete_before_replace=request.deleteBeforeReplace,
+                aliases=[a.spec.name or a.urn for a in request.aliases],
+                dependencies=list(request.dependencies),
+                inputs=unwrap_secrets(json_format.MessageToDict(request.object)),
+                raw=json_format.MessageToDict(request.object),
+            ))
+        return response
+
+
+class ResourceMocks(pulumi_mocks.Mocks):
+    """Providers' answers: ids and the computed outputs the program reads."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        # Echo the inputs, as a provider's preview does, plus the computed outputs the program reads.
+        state = dict(args.inputs)
+        if args.typ == "github:index/repositoryRuleset:RepositoryRuleset":
+            state["rulesetId"] = 1000 + len(args.name)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = "generated-" + args.name
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "github:index/getUser:getUser":
+            return {"id": "424242", "login": args.args["username"]}, []
+        raise NotImplementedError(f"no mock for invoke {args.token}")
+
+
+@dataclass
+class Run:
+    stack: str
+    registrations: list[Registration]
+    urns: list[str]
+    calls: list[tuple[str, dict]]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, suffix: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type.endswith(suffix)]
+
+    def one(self, suffix: str) -> Registration:
+        found = self.of_type(suffix)
+        if len(found) != 1:
+            raise LookupError(f"expected one {suffix}, got {[r.name for r in found]}")
+        return found[0]
+
+
+def project_config(path: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:
+    """Project-level config of Pulumi.yaml as the engine passes it: 'ns:key' -> string."""
+    doc = yaml.safe_load(path.read_text())
+    out = {}
+    for key, spec in (doc.get("config") or {}).items():
+        value = spec["value"] if isinstance(spec, dict) and "value" in spec else spec
+        out[key if ":" in key else f"{PROJECT}:{key}"] = _wire(value)
+    return out
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str]]:
+    """A stack file's plain config, and the keys it holds encrypted (`secure:`, not decrypted here)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    doc = yaml.safe_load(path.read_text()) if path.exists() else {}
+    out: dict[str, Any] = {}
+    encrypted: set[str] = set()
+    for key, value in ((doc or {}).get("config") or {}).items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            encrypted.add(full)
+        else:
+            out[full] = _wire(value)
+    return out, encrypted
+
+
+def _wire(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def stack_inputs(
+    stack: str,
+    *,
+    secrets: Mapping[str, str],
+    variables: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    remove: tuple[str, ...] = (),
+    root: Path = ROOT,
+) -> tuple[dict[str, str], set[str]]:
+    """The config the engine would pass for `stack`, with the given secret values injected."""
+    config = project_config(root / "Pulumi.yaml")
+    stack_values, _encrypted = stack_config(stack, root)
+    config.update(stack_values)
+    secret_keys: set[str] = set()
+    for name, value in secrets.items():
+        config[f"{PROJECT}:{name}"] = value
+        secret_keys.add(f"{PROJECT}:{name}")
+    for name, value in (variables or {}).items():
+        config[f"{PROJECT}:{name}"] = value
+    for key, value in (overrides or {}).items():
+        config[key if ":" in key else f"{PROJECT}:{key}"] = _wire(value)
+    for key in remove:
+        config.pop(key if ":" in key else f"{PROJECT}:{key}", None)
+    return config, secret_keys
+
+
+LAST_MONITOR: list[RecordingMonitor | None] = [None]
+
+
+def run_program(
+    stack: str, config: dict[str, str], secret_keys: set[str], *, preview: bool = False, main: Path = ROOT / "__main__.py"
+) -> Run:
+    """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate."""
+    mocks = ResourceMocks()
+    monitor = RecordingMonitor(mocks)
+    LAST_MONITOR[0] = monitor
+    settings.reset_options(project=PROJECT, stack=stack)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(config, sorted(secret_keys))
+    exports: dict[str, Any] = {}
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+    finally:
+        stack_resource = settings.get_root_resource()
+        if stack_resource is not None:
+            for key, value in (getattr(stack_resource, "outputs", {}) or {}).items():
+                exports[key] = _sync_await(pulumi.Output.from_input(value).future())
+    return Run(stack, monitor.registrations, monitor.urns, mocks.calls, exports)

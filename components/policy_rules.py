@@ -1,0 +1,520 @@
+"""The release policy over registered resources: the rules the policy pack and the offline check run.
+
+Each rule is a pure function over resources as the engine sees them (type, name, properties under
+their camelCase engine names) and a Context (the stack's environment, read from the same config
+model as the program). policy/ wraps them into CrossGuard policies; components/check.py runs them
+on a mock evaluation. Messages name stack, resource and key, never a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from .model import NAMESPACE, DeployWindow, Environment, Topology, decode
+from .rules import resolve_source, stripe_mode_violation
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+GH_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+GH_BRANCH_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+RANDOM_STRING = "random:index/randomString:RandomString"
+VERCEL_PROJECT = "vercel:index/project:Project"
+VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+VERCEL_ENVS = "vercel:index/projectEnvironmentVariables:ProjectEnvironmentVariables"
+VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    stack: str
+    topology: Topology | None
+    vercel_project: str | None = None
+    min_approvals: int = 1
+    window: DeployWindow = DeployWindow()
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    emergency: bool = False
+    emergency_reason: str = ""
+    dry_run: bool = False
+
+    @property
+    def environment(self) -> Environment | None:
+        return self.topology.environment(self.stack) if self.topology else None
+
+    @property
+    def production(self) -> bool:
+        env = self.environment
+        return bool(env and env.production)
+
+    @property
+    def source(self) -> Environment | None:
+        env = self.environment
+        return resolve_source(self.topology, env) if env and self.topology else None
+
+    @property
+    def catalogue_secrets(self) -> frozenset[str]:
+        if not self.topology:
+            return frozenset()
+        return frozenset(e.name for e in self.topology.catalogue if e.kind.is_secret)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    level: str
+    resource: str
+    message: str
+
+    def render(self) -> str:
+        return f"[{self.level}] {self.rule}: {self.resource}: {self.message}"
+
+
+# A check yields (resource name, message) pairs for what it finds wrong.
+Finding = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    seed: str  # the policy sentence it enforces
+    level: str
+    when: str  # "preview and update" or "update"
+    fix: str
+    scope: str  # "resource": check(resource, ctx); "stack": check(resources, ctx)
+    check: Callable[..., Iterable[Finding]]
+
+    def run(self, resources: Sequence[Resource], ctx: Context) -> list[Violation]:
+        if self.scope == "resource":
+            found = [f for r in resources for f in self.check(r, ctx)]
+        else:
+            found = list(self.check(resources, ctx))
+        return [Violation(self.name, self.level, name, message) for name, message in found]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _includes(ruleset: Mapping[str, Any]) -> list[str]:
+    return list(((ruleset.get("conditions") or {}).get("refName") or {}).get("includes") or [])
+
+
+def _branch_rulesets_on(resources: Iterable[Resource], branch: str) -> list[Resource]:
+    ref = f"refs/heads/{branch}"
+    return [r for r in resources if r.type == RULESET and r.props.get("target") == "branch" and ref in _includes(r.props)]
+
+
+def _carried_value(resource: Resource) -> tuple[str, str] | None:
+    """(key name, value) a resource delivers to an environment, for the delivery resources."""
+    p = resource.props
+    if resource.type == GH_SECRET:
+        return p.get("secretName", ""), p.get("plaintextValue") or p.get("value") or ""
+    if resource.type == GH_VARIABLE:
+        return p.get("variableName", ""), p.get("value") or ""
+    if resource.type == VERCEL_ENV:
+        return p.get("key", ""), p.get("value") or ""
+    return None
+
+
+# --- 1. Stripe mode ---------------------------------------------------------------------------
+
+
+def check_stripe_mode(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    carried = _carried_value(resource)
+    if carried is None or ctx.environment is None:
+        return
+    key, value = carried
+    if isinstance(value, str):
+        problem = stripe_mode_violation(ctx.production, value)
+        if problem:
+            yield resource.name, f"stack '{ctx.stack}': {key} {problem}"
+
+
+# --- 2. Production branch gate ----------------------------------------------------------------
+
+
+def gate_findings(ruleset: Resource, ctx: Context, *, require_deployment: bool) -> Iterable[Finding]:
+    rules = ruleset.props.get("rules") or {}
+    pr = rules.get("pullRequest")
+    where = f"stack '{ctx.stack}' ruleset '{ruleset.props.get('name', ruleset.name)}'"
+    if not pr:
+        yield ruleset.name, f"{where}: pull requests are not required"
+    else:
+        approvals = pr.get("requiredApprovingReviewCount") or 0
+        if approvals < ctx.min_approvals:
+            yield ruleset.name, f"{where}: requires {approvals} approvals, policy requires >= {ctx.min_approvals}"
+        if not pr.get("dismissStaleReviewsOnPush"):
+            yield ruleset.name, f"{where}: stale reviews are not dismissed on push"
+    if not ((rules.get("requiredStatusChecks") or {}).get("requiredChecks")):
+        yield ruleset.name, f"{where}: no required status checks"
+    if not rules.get("nonFastForward"):
+        yield ruleset.name, f"{where}: force-push is allowed (nonFastForward off)"
+    if not rules.get("deletion"):
+        yield ruleset.name, f"{where}: branch deletion is allowed"
+    if ruleset.props.get("enforcement") != "active":
+        yield ruleset.name, f"{where}: enforcement is '{ruleset.props.get('enforcement')}', not active"
+    if ruleset.props.get("bypassActors"):
+        yield ruleset.name, f"{where}: has bypass actors; production allows none"
+    if require_deployment and ctx.source is not None:
+        envs = (rules.get("requiredDeployments") or {}).get("requiredDeploymentEnvironments") or []
+        if ctx.source.name not in envs:
+            yield ruleset.name, f"{where}: does not require a successful '{ctx.source.name}' deployment before merge"
+
+
+def check_production_gate(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    env = ctx.environment
+    if env is None or not env.production:
+        return
+    gates = _branch_rulesets_on(resources, env.branch)
+    if not gates:
+        yield ctx.stack, f"stack '{ctx.stack}': no branch ruleset protects the production branch '{env.branch}'"
+    for gate in gates:
+        yield from gate_findings(gate, ctx, require_deployment=True)
+
+
+# --- 3. Deployment environments ---------------------------------------------------------------
+
+
+def check_deployment_environments(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    env = ctx.environment
+    if env is None:
+        return
+    policies = [r for r in resources if r.type == GH_BRANCH_POLICY]
+    for r in resources:
+        if r.type != GH_ENVIRONMENT:
+            continue
+        p = r.props
+        where = f"stack '{ctx.stack}' environment '{p.get('environment')}'"
+        branch_policy = p.get("deploymentBranchPolicy") or {}
+        if not branch_policy.get("customBranchPolicies") or branch_policy.get("protectedBranches"):
+            yield r.name, f"{where}: deployments are not restricted to a custom branch policy"
+        own = [x for x in policies if x.props.get("environment") == p.get("environment")]
+        if not own:
+            yield r.name, f"{where}: no deployment branch policy allows its branch '{env.branch}'"
+        for x in own:
+            if x.props.get("branchPattern") != env.branch or x.props.get("tagPattern"):
+                yield x.name, f"{where}: deploys from '{x.props.get('branchPattern') or x.props.get('tagPattern')}', not only its own branch '{env.branch}'"
+        if env.production:
+            if not any((rv.get("users") or rv.get("teams")) for rv in p.get("reviewers") or []):
+                yield r.name, f"{where}: production has no required reviewer"
+            if not p.get("preventSelfReview"):
+                yield r.name, f"{where}: production allows self-review"
+            if p.get("canAdminsBypass", True):
+                yield r.name, f"{where}: production lets admins bypass its protection"
+
+
+# --- 4. Generated secrets -----------------------------------------------------------------------
+
+
+def check_random_string(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    if resource.type == RANDOM_STRING:
+        yield resource.name, (f"stack '{ctx.stack}': RandomString keeps its value as its id, in clear in state; "
+                              "use RandomPassword or RandomBytes")
+
+
+# --- 5. Secrets are sensitive -------------------------------------------------------------------
+
+
+def check_sensitive(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    carried = _carried_value(resource)
+    if carried is None or carried[0] not in ctx.catalogue_secrets:
+        return
+    key = carried[0]
+    if resource.type == VERCEL_ENV and not resource.props.get("sensitive"):
+        yield resource.name, f"stack '{ctx.stack}': Vercel variable {key} carries a secret but is not sensitive"
+    if resource.type == GH_VARIABLE:
+        yield resource.name, f"stack '{ctx.stack}': {key} is a secret delivered as a plain GitHub variable"
+
+
+# --- 6. Release archive -------------------------------------------------------------------------
+
+
+def check_release_archive(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    if not ctx.production or ctx.topology is None:
+        return
+    ref = f"refs/tags/{ctx.topology.release_tag_pattern}"
+    for r in resources:
+        rules = r.props.get("rules") or {}
+        if (r.type == RULESET and r.props.get("target") == "tag" and ref in _includes(r.props)
+                and rules.get("deletion") and rules.get("update") and r.props.get("enforcement") == "active"):
+            return
+    yield ctx.stack, (f"stack '{ctx.stack}': no active tag ruleset keeps '{ref}' from deletion and update; "
+                      "old releases must stay archived")
+
+
+# --- 7. No cross-environment writes ------------------------------------------------------------
+
+
+def check_own_environment(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    env = ctx.environment
+    if env is None:
+        return
+    allowed_refs = {f"refs/heads/{env.branch}"}
+    if env.production and ctx.topology:
+        allowed_refs.add(f"refs/tags/{ctx.topology.release_tag_pattern}")
+    own_projects = {r.urn for r in resources if r.type == VERCEL_PROJECT and r.props.get("name") == ctx.vercel_project}
+    where = f"stack '{ctx.stack}'"
+    for r in resources:
+        p = r.props
+        if r.type == RULESET:
+            for ref in _includes(p):
+                if ref not in allowed_refs:
+                    yield r.name, f"{where}: ruleset targets '{ref}', which belongs to another environment"
+        elif r.type in (GH_ENVIRONMENT, GH_BRANCH_POLICY, GH_SECRET, GH_VARIABLE):
+            if "environment" in p and p.get("environment") != env.name:
+                yield r.name, f"{where}: writes GitHub environment '{p.get('environment')}', not its own '{env.name}'"
+        elif r.type == VERCEL_PROJECT:
+            if p.get("name") != ctx.vercel_project:
+                yield r.name, f"{where}: declares Vercel project '{p.get('name')}', not its own '{ctx.vercel_project}'"
+            branch = (p.get("gitRepository") or {}).get("productionBranch")
+            if branch not in (None, env.branch):
+                yield r.name, f"{where}: Vercel project deploys '{branch}' as production, not its branch '{env.branch}'"
+        elif r.type in (VERCEL_ENV, VERCEL_ENVS, VERCEL_DOMAIN):
+            if not own_projects.intersection(r.dependencies):
+                yield r.name, f"{where}: writes to a Vercel project this stack does not own"
+
+
+# --- 8. Deploy window ---------------------------------------------------------------------------
+
+
+def in_window(now: dt.datetime, window: DeployWindow) -> bool:
+    """Whether `now` falls inside the window, in the window's time zone; windows may cross midnight."""
+    local = now.astimezone(ZoneInfo(window.timezone))
+    minutes = local.hour * 60 + local.minute
+    start = int(window.start[:2]) * 60 + int(window.start[3:])
+    end = int(window.end[:2]) * 60 + int(window.end[3:])
+    day = local.weekday()
+    if start <= end:
+        return day in window.days and start <= minutes < end
+    # Crossing midnight: the late part belongs to today's window, the early part to yesterday's.
+    if minutes >= start:
+        return day in window.days
+    return minutes < end and (day - 1) % 7 in window.days
+
+
+def window_findings(ctx: Context) -> Iterable[Finding]:
+    if not ctx.production:
+        return
+    if ctx.emergency and not ctx.emergency_reason.strip():
+        yield ctx.stack, (f"stack '{ctx.stack}': an emergency override needs a reason "
+                          "(RELEASE_EMERGENCY_REASON); the override was refused")
+        return
+    if ctx.emergency:
+        return
+    if not in_window(ctx.now, ctx.window):
+        w = ctx.window
+        days = ",".join(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in w.days)
+        yield ctx.stack, (f"stack '{ctx.stack}': {ctx.now.astimezone(ZoneInfo(w.timezone)):%a %H:%M %Z} is outside the "
+                          f"deploy window ({days} {w.start}-{w.end} {w.timezone})")
+
+
+def check_deploy_window(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    if not ctx.dry_run:
+        yield from window_findings(ctx)
+
+
+def check_deploy_window_preview(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    if ctx.dry_run:
+        yield from window_findings(ctx)
+
+
+# --- 9. Checkov parity on branch rulesets ------------------------------------------------------
+
+
+def _ruleset_check(predicate: Callable[[Mapping[str, Any], Context], bool], what: str):
+    def check(resource: Resource, ctx: Context) -> Iterable[Finding]:
+        if resource.type == RULESET and resource.props.get("target") == "branch" and not predicate(resource.props, ctx):
+            yield resource.name, f"stack '{ctx.stack}' ruleset '{resource.props.get('name', resource.name)}': {what}"
+    return check
+
+
+def _pr(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (props.get("rules") or {}).get("pullRequest") or {}
+
+
+CHECKOV = [
+    ("CKV_GIT_5", "approvals", MANDATORY, lambda p, c: (_pr(p).get("requiredApprovingReviewCount") or 0) >= c.min_approvals,
+     "pull requests need fewer approvals than the policy minimum", "set requiredApprovals in the stack (policy config minApprovals)"),
+    ("CKV_GITHUB_5", "no-force-push", MANDATORY, lambda p, c: bool((p.get("rules") or {}).get("nonFastForward")),
+     "force-push is allowed", "keep non_fast_forward in BranchGate"),
+    ("CKV_GITHUB_10", "enforce-for-admins", MANDATORY, lambda p, c: not any(
+        a.get("actorType") in ("OrganizationAdmin", "RepositoryRole") and a.get("bypassMode") == "always"
+        for a in p.get("bypassActors") or []),
+     "admins can always bypass the ruleset", "remove always-bypass admin actors from bypassActors"),
+    ("CKV_GITHUB_11", "dismiss-stale-reviews", MANDATORY, lambda p, c: bool(_pr(p).get("dismissStaleReviewsOnPush")),
+     "stale reviews are not dismissed on push", "keep dismiss_stale_reviews_on_push in BranchGate"),
+    ("CKV_GITHUB_13", "code-owner-review", ADVISORY, lambda p, c: bool(_pr(p).get("requireCodeOwnerReview")),
+     "code-owner review is not required", "add a CODEOWNERS file and require code-owner review"),
+    ("CKV_GITHUB_14", "status-checks", MANDATORY,
+     lambda p, c: bool(((p.get("rules") or {}).get("requiredStatusChecks") or {}).get("requiredChecks")),
+     "no status checks are required", "declare statusChecks in Pulumi.yaml"),
+    ("CKV_GITHUB_16", "conversation-resolution", ADVISORY, lambda p, c: bool(_pr(p).get("requiredReviewThreadResolution")),
+     "conversations need not be resolved before merge", "keep required_review_thread_resolution in BranchGate"),
+    ("CKV_GITHUB_18", "no-deletion", MANDATORY, lambda p, c: bool((p.get("rules") or {}).get("deletion")),
+     "the branch can be deleted", "keep deletion in BranchGate"),
+]
+
+
+# --- the catalogue of rules ---------------------------------------------------------------------
+
+RULES: list[Rule] = [
+    Rule("stripe-mode", "No live Stripe key outside production, no test key in production.",
+         "Staging uses Stripe in TEST mode; production uses LIVE keys (koomy-environment-promotion-strategy).",
+         MANDATORY, "preview and update", "set the right-mode key with `pulumi config set --secret`",
+         "resource", check_stripe_mode),
+    Rule("production-branch-gate", "The production branch requires reviewed PRs, checks, no force-push or deletion, "
+         "and a successful deployment of the environment it is promoted from.",
+         "No direct push to main; PR mandatory; tests in staging first (koomy-deployment-release-policy).",
+         MANDATORY, "preview and update", "restore BranchGate's defaults; raise requiredApprovals",
+         "stack", check_production_gate),
+    Rule("deployment-environments", "Each GitHub environment deploys only from its own branch; production has "
+         "required reviewers, prevents self-review and gives admins no bypass.",
+         "The CTO decides production deploys; each branch its own environment (koomy, airhost).",
+         MANDATORY, "preview and update", "set reviewers in the stack; keep DeploymentEnvironment's defaults",
+         "stack", check_deployment_environments),
+    Rule("generated-secrets-random-password", "Generated secrets come from RandomPassword/RandomBytes, never RandomString.",
+         "Secrets changed for production, never shared or exposed (mbayar-go-live-plan).",
+         MANDATORY, "preview and update", "replace RandomString by RandomPassword",
+         "resource", check_random_string),
+    Rule("secrets-sensitive", "A Vercel variable carrying a catalogue secret is sensitive; secrets never go to plain "
+         "GitHub variables.", "Per-environment secrets on Vercel and the backend (luneo-production-deployment-plan).",
+         MANDATORY, "preview and update", "mark the catalogue entry's kind as a secret kind",
+         "resource", check_sensitive),
+    Rule("release-archive", "The production stack protects release tags from deletion and update.",
+         "Old mains are archived, never deleted; every deploy revertible (koomy-environment-promotion-strategy).",
+         MANDATORY, "preview and update", "keep ReleaseArchive in the production stack",
+         "stack", check_release_archive),
+    Rule("no-cross-environment-writes", "A stack writes only its own branch, GitHub environment and Vercel project.",
+         "Each environment its own database and keys (airhost-deployment-strategy).",
+         MANDATORY, "preview and update", "move the resource to the stack of the environment it belongs to",
+         "stack", check_own_environment),
+    Rule("deploy-window", "Production updates only inside the deploy window, unless an emergency override with a "
+         "reason is given (recorded as the stack output emergencyOverride).",
+         "No production deploys outside office hours, weekdays only (koomy-deployment-release-policy).",
+         MANDATORY, "update", "deploy inside the window, or set RELEASE_EMERGENCY=true and RELEASE_EMERGENCY_REASON",
+         "stack", check_deploy_window),
+    Rule("deploy-window-preview", "Preview of the production stack outside the deploy window (warning only).",
+         "No production deploys outside office hours, weekdays only (koomy-deployment-release-policy).",
+         ADVISORY, "preview", "the update will be refused outside the window",
+         "stack", check_deploy_window_preview),
+    *[
+        Rule(f"checkov-{cid.lower().replace('_', '-')}-{slug}", f"{cid} parity: {what} (branch rulesets).",
+             "Branch protection as Checkov checks it (CIS GitHub benchmark).", level, "preview and update", fix,
+             "resource", _ruleset_check(pred, what))
+        for cid, slug, level, pred, what, fix in CHECKOV
+    ],
+]
+
+
+def evaluate(resources: Sequence[Resource], ctx: Context, rules: Sequence[Rule] = RULES) -> list[Violation]:
+    return [v for rule in rules for v in rule.run(resources, ctx)]
+
+
+# --- context from the project files -------------------------------------------------------------
+
+
+def project_topology(root: Path) -> Topology | None:
+    """The declared topology, or None when Pulumi.yaml is invalid (the program reports why)."""
+    path = root / "Pulumi.yaml"
+    return _topology_at(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _topology_at(path: Path, _mtime: int) -> Topology | None:
+    # Cached per file version: the pack builds a context for every resource it validates.
+    from .model import ConfigError
+    from .topology import read_topology
+
+    try:
+        return read_topology(path)
+    except ConfigError:
+        return None
+
+
+def stack_vercel_project(root: Path, stack: str) -> str | None:
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        return None
+    return _vercel_project_at(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _vercel_project_at(path: Path, _mtime: int) -> str | None:
+    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    value = decode(config.get(f"{NAMESPACE}:vercelProject"))
+    return value if isinstance(value, str) else None
+
+
+def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None) -> tuple[int, DeployWindow, list[str]]:
+    """Approvals minimum and deploy window: policy config overrides the topology's window.
+
+    Returns errors for invalid policy config instead of raising, so the pack reports them.
+    """
+    from .model import _Collector, _parse_window
+
+    errors: list[str] = []
+    approvals = policy_config.get("minApprovals", 1)
+    if not isinstance(approvals, int) or isinstance(approvals, bool) or not 0 <= approvals <= 10:
+        errors.append(f"policy config minApprovals must be an integer 0-10, got {approvals!r}")
+        approvals = 1
+    window = topology.deploy_window if topology else DeployWindow()
+    if "deployWindow" in policy_config:
+        collector = _Collector()
+        base = {"days": [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in window.days],
+                "start": window.start, "end": window.end, "timezone": window.timezone}
+        override = policy_config["deployWindow"]
+        window = _parse_window(collector, {**base, **override} if isinstance(override, dict) else override)
+        errors += [f"policy config {p.key.split(':', 1)[-1]}: {p.message}" for p in collector.problems]
+    return approvals, window, errors
+
+
+def emergency_from_env(environ: Mapping[str, str]) -> tuple[bool, str]:
+    """The emergency override as the deploy workflow passes it: RELEASE_EMERGENCY and its reason."""
+    flag = environ.get("RELEASE_EMERGENCY", "").strip().lower() in ("1", "true", "yes")
+    return flag, environ.get("RELEASE_EMERGENCY_REASON", "")
+
+
+def build_context(
+    root: Path,
+    stack: str,
+    policy_config: Mapping[str, Any],
+    *,
+    dry_run: bool,
+    environ: Mapping[str, str],
+    now: dt.datetime | None = None,
+) -> tuple[Context, list[str]]:
+    """The Context the pack and the offline check both use, plus policy-config errors."""
+    topology = project_topology(root)
+    approvals, window, errors = policy_settings(policy_config, topology)
+    emergency, reason = emergency_from_env(environ)
+    ctx = Context(
+        stack=stack,
+        topology=topology,
+        vercel_project=stack_vercel_project(root, stack),
+        min_approvals=approvals,
+        window=window,
+        now=now or dt.datetime.now(dt.timezone.utc),
+        emergency=emergency,
+        emergency_reason=reason,
+        dry_run=dry_run,
+    )
+    return ctx, errors

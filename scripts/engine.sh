@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# Make the pinned Pulumi engine available, also on a machine that reaches only package registries
+# (issue 4; docs/engine.md says what works, what is refused and what it costs).
+#
+#   bash scripts/engine.sh              progress on stderr ("[engine] ..."), export lines on stdout
+#   eval "$(bash scripts/engine.sh)"    the same, and put the engine on PATH of this shell
+#
+# Order: (a) a `pulumi` of the pinned version already on PATH; (b) the official installer, if its
+# host answers; (c) a build from Go modules (CLI, plus whatever other real piece the module proxy
+# serves), cached by version. Idempotent: a second run only checks the cache.
+#
+# Versions come from constraints.txt (pulumi==X, pulumi-github==X, pulumi-random==X,
+# pulumiverse-vercel==X). Environment knobs:
+#   ENGINE_PULUMI_VERSION overrides the pulumi pin (the CLI must match the `pulumi` Python SDK)
+#   ENGINE_CACHE          cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/release-topology/engine)
+#   ENGINE_RETRY_REFUSED  1: ask the module proxy again for pieces it refused on an earlier run
+#   ENGINE_NO_OFFICIAL    1: do not try the official installer
+#   ENGINE_JOBS           parallel compile jobs (go build -p), default: number of cores
+#   PULUMI_HOME           where plugins are installed (Pulumi's own default: ~/.pulumi)
+# Writes $ENGINE_CACHE/v<version>/status: one line per piece, "<piece> ok|refused|missing ...".
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+START=$SECONDS
+log() { printf '[engine] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------- versions
+pin() {  # pin NAME DEFAULT
+  local v=""
+  if [ -f "$ROOT/constraints.txt" ]; then
+    v=$(sed -n "s/^$1==\([^[:space:]#;]*\).*/\1/p" "$ROOT/constraints.txt" | head -n1)
+  fi
+  printf '%s' "${v:-$2}"
+}
+[ -f "$ROOT/constraints.txt" ] || log "no constraints.txt: using built-in default versions"
+VER=${ENGINE_PULUMI_VERSION:-$(pin pulumi 3.259.0)}
+GITHUB_VER=$(pin pulumi-github 6.15.0)
+RANDOM_VER=$(pin pulumi-random 4.21.4)
+VERCEL_VER=$(pin pulumiverse-vercel 5.21.1)
+# The last sdk/v3 release that still ships the Python policy analyzer script (see docs/engine.md).
+ANALYZER_SDK_VER=3.220.0
+
+CACHE=${ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/release-topology/engine}
+VDIR=$CACHE/v$VER
+BIN=$VDIR/bin
+REFUSED=$VDIR/refused
+STATUS=$VDIR/status
+PLUGINS=${PULUMI_HOME:-$HOME/.pulumi}/plugins
+mkdir -p "$BIN" "$REFUSED" "$VDIR/src"
+
+emit() {  # emit BINDIR [offline]
+  printf 'export PATH="%s:$PATH"\n' "$1"
+  printf 'export PULUMI_SKIP_UPDATE_CHECK=true\n'
+  if [ "${2:-}" = offline ]; then
+    printf 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
+  fi
+  log "done in $((SECONDS - START))s; put the engine on PATH with: export PATH=\"$1:\$PATH\""
+}
+
+# ---------------------------------------------------------------- (a) already on PATH
+if command -v pulumi >/dev/null 2>&1; then
+  onpath=$(command -v pulumi)
+  case $onpath in
+    "$CACHE"/*) ;;  # ours: fall through to the cache checks below
+    *)
+      if [ "$(pulumi version 2>/dev/null || true)" = "v$VER" ]; then
+        log "pulumi v$VER already on PATH at $onpath: using it"
+        emit "$(dirname "$onpath")"
+        exit 0
+      fi
+      log "pulumi on PATH at $onpath is $(pulumi version 2>/dev/null || echo '?'), not v$VER: ignoring it"
+      ;;
+  esac
+fi
+
+# Serialise concurrent runs (a developer and a test run on one machine).
+exec 9>"$CACHE/.lock"
+flock 9
+
+# ---------------------------------------------------------------- (b) official installer
+OFFICIAL=$VDIR/official
+if [ -x "$OFFICIAL/bin/pulumi" ] && [ "$("$OFFICIAL/bin/pulumi" version 2>/dev/null)" = "v$VER" ]; then
+  log "official pulumi v$VER already installed in $OFFICIAL/bin"
+  emit "$OFFICIAL/bin"
+  exit 0
+fi
+if [ ! -x "$BIN/pulumi" ] && [ "${ENGINE_NO_OFFICIAL:-}" != 1 ]; then
+  if curl -fsS -m 5 -o /dev/null https://get.pulumi.com/ 2>/dev/null; then
+    log "official installer reachable: installing pulumi v$VER into $OFFICIAL"
+    curl -fsSL -m 120 https://get.pulumi.com | sh -s -- --version "$VER" --install-root "$OFFICIAL" --no-edit-path >&2
+    for p in "github $GITHUB_VER" "random $RANDOM_VER" "vercel $VERCEL_VER"; do
+      # shellcheck disable=SC2086
+      "$OFFICIAL/bin/pulumi" plugin install resource $p >&2
+    done
+    emit "$OFFICIAL/bin"
+    exit 0
+  fi
+  log "official installer unreachable (5 s check): building from Go modules"
+fi
+
+# ---------------------------------------------------------------- (c) build from Go modules
+: >"$STATUS.new"
+status() { printf '%s\n' "$*" >>"$STATUS.new"; }
+
+need_go() {
+  command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build the engine (Go >= 1.25)"
+  command -v python3 >/dev/null 2>&1 || die "python3 is needed (to read go's JSON output)"
+  export GOTOOLCHAIN=local   # never fetch another toolchain
+}
+
+jfield() {  # jfield FIELD < json  (prints "" if absent)
+  python3 -c 'import json,sys
+d=json.load(sys.stdin); v=d
+for k in sys.argv[1].split("."):
+    v=v.get(k,"") if isinstance(v,dict) else ""
+print(v)' "$1"
+}
+
+fetch() {  # fetch MOD@VER -> JSON of `go mod download -json` on stdout; non-zero if refused
+  local out rc=0 err
+  err=$(mktemp)
+  out=$(go mod download -json "$1" 2>"$err") || rc=$?
+  if [ $rc != 0 ] && ! printf '%s' "$out" | grep -q '"Error"'; then
+    # not a refusal of the module proxy (no JSON): wrap go's own message
+    out=$(python3 -c 'import json,sys; print(json.dumps({"Error": sys.stdin.read().strip()}))' <"$err")
+  fi
+  rm -f "$err"
+  printf '%s\n' "$out"
+  return $rc
+}
+
+refuse() {  # refuse NAME "command" "output": remember a refusal and show it
+  printf '$ %s\n%s\n' "$2" "$3" >"$REFUSED/$1"
+  log "REFUSED $1: $2"
+  log "  -> $(printf '%s' "$3" | tr '\n' ' ' | cut -c1-400)"
+}
+
+refused_before() {  # refused_before NAME: true if a past run recorded a refusal we should not retry
+  [ -f "$REFUSED/$1" ] && [ "${ENGINE_RETRY_REFUSED:-}" != 1 ]
+}
+
+nonlocal_replaces() {  # nonlocal_replaces GOMOD_FILE: the replace lines whose target is a module version
+  go mod edit -json "$1" | python3 -c 'import json,sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    o,n=r["Old"],r["New"]
+    if n.get("Version"):
+        print("replace %s%s => %s %s" % (o["Path"], " "+o["Version"] if o.get("Version") else "", n["Path"], n["Version"]))'
+}
+
+build() {  # build DIR OUT PKG LDFLAGS: go build with the release flags, atomically into OUT
+  local t0=$SECONDS
+  (cd "$1" && nice -n 10 go build -p "${ENGINE_JOBS:-$(nproc)}" -trimpath -buildvcs=false \
+     -tags osusergo,grpcnotrace -ldflags "-s -w $4" -o "$2.tmp" "$3")
+  mv -f "$2.tmp" "$2"
+  log "built $(basename "$2") in $((SECONDS - t0))s"
+}
+
+VERSION_X="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VER"
+PKG=github.com/pulumi/pulumi/pkg/v3
+SDK=github.com/pulumi/pulumi/sdk/v3
+LANG_PY=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+
+# -- the CLI
+if [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "v$VER" ]; then
+  log "pulumi v$VER: cached in $BIN"
+else
+  need_go
+  log "pulumi v$VER: fetching $PKG@v$VER and its dependencies"
+  if ! pj=$(fetch "$PKG@v$VER"); then
+    refuse pulumi "go mod download -json $PKG@v$VER" "$(printf '%s' "$pj" | jfield Error)"
+    status "pulumi refused (see $REFUSED/pulumi)"
+    mv -f "$STATUS.new" "$STATUS"
+    die "the pulumi CLI v$VER cannot be built here; pin a pulumi version whose $PKG zip the module proxy serves (docs/engine.md)"
+  fi
+  PKG_GOMOD=$(printf '%s' "$pj" | jfield GoMod)
+  GOLINE=$(go mod edit -json "$PKG_GOMOD" | jfield Go)
+  W=$VDIR/src/cli
+  mkdir -p "$W"
+  {
+    printf 'module example.invalid/pulumi-cli-build\n\ngo %s\n\n' "$GOLINE"
+    printf 'require (\n\t%s v%s\n\t%s v%s\n)\n\n' "$PKG" "$VER" "$SDK" "$VER"
+    nonlocal_replaces "$PKG_GOMOD"
+  } >"$W/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/pulumi"\n' "$PKG" >"$W/tools.go"
+  t0=$SECONDS
+  (cd "$W" && go mod tidy)
+  log "pulumi v$VER: modules resolved and downloaded in $((SECONDS - t0))s"
+  log "pulumi v$VER: compiling (several minutes on 2 cores)"
+  build "$W" "$BIN/pulumi" "$PKG/cmd/pulumi" "$VERSION_X"
+fi
+[ "$("$BIN/pulumi" version)" = "v$VER" ] || die "$BIN/pulumi does not report v$VER"
+status "pulumi ok $BIN/pulumi"
+
+pulumi_() { PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true "$BIN/pulumi" "$@"; }
+plugin_installed() { [ -d "$PLUGINS/$1-$2-v$3" ] && [ ! -e "$PLUGINS/$1-$2-v$3.partial" ]; }
+plugin_install() {  # plugin_install KIND NAME VERSION FILE
+  if plugin_installed "$1" "$2" "$3"; then
+    log "plugin $1 $2 $3: already installed in $PLUGINS"
+  else
+    pulumi_ plugin install "$1" "$2" "$3" --file "$4" >&2
+  fi
+}
+
+# -- the Python language host (pulumi-language-python + pulumi-language-python-exec)
+LANG_OK=0
+if [ -x "$BIN/pulumi-language-python" ] && [ -x "$BIN/pulumi-language-python-exec" ]; then
+  log "pulumi-language-python: cached in $BIN"
+  LANG_OK=1
+elif refused_before pulumi-language-python; then
+  log "pulumi-language-python: refused by the module proxy on an earlier run ($REFUSED/pulumi-language-python; ENGINE_RETRY_REFUSED=1 asks again)"
+else
+  need_go
+  # The language host module has no tags: it is required by the pseudo-version of the pkg tag's commit.
+  pj=$(fetch "$PKG@v$VER")
+  INFO=$(printf '%s' "$pj" | jfield Info)
+  TS=$(jfield Time <"$INFO" | tr -d -- '-:TZ')
+  HASH=$(jfield Origin.Hash <"$INFO" | cut -c1-12)
+  if [ -z "$TS" ] || [ -z "$HASH" ]; then
+    refuse pulumi-language-python "read commit of $PKG@v$VER from $INFO" "no Time/Origin.Hash in $(cat "$INFO")"
+  else
+    LV="v3.0.0-$TS-$HASH"
+    log "pulumi-language-python: trying $LANG_PY@$LV"
+    if ! lj=$(fetch "$LANG_PY@$LV"); then
+      refuse pulumi-language-python "go mod download -json $LANG_PY@$LV" "$(printf '%s' "$lj" | jfield Error)"
+    else
+      W=$VDIR/src/language-python
+      mkdir -p "$W"
+      {
+        printf 'module example.invalid/pulumi-language-python-build\n\ngo %s\n\n' "$(go mod edit -json "$(printf '%s' "$lj" | jfield GoMod)" | jfield Go)"
+        printf 'require (\n\t%s %s\n\t%s v%s\n\t%s v%s\n)\n\n' "$LANG_PY" "$LV" "$SDK" "$VER" "$PKG" "$VER"
+        nonlocal_replaces "$(printf '%s' "$lj" | jfield GoMod)"
+      } >"$W/go.mod"
+      printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$LANG_PY" >"$W/tools.go"
+      (cd "$W" && go mod tidy)
+      build "$W" "$BIN/pulumi-language-python" "$LANG_PY" "$VERSION_X"
+      SDK_DIR=$(fetch "$SDK@v$VER" | jfield Dir)
+      install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+      LANG_OK=1
+    fi
+  fi
+fi
+if [ $LANG_OK = 1 ]; then
+  status "pulumi-language-python ok $BIN/pulumi-language-python"
+else
+  status "pulumi-language-python refused (see $REFUSED/pulumi-language-python): run Python programs through the Automation API (inline program)"
+fi
+
+# -- pieces that ship as scripts inside the sdk/v3 module (the official CLI archive carries them too)
+copy_from_sdk() {  # copy_from_sdk SDKVERSION RELPATH DEST
+  if [ ! -x "$3" ]; then
+    need_go
+    local d
+    d=$(fetch "$SDK@v$1" | jfield Dir)
+    [ -n "$d" ] && [ -f "$d/$2" ] || die "$2 not found in $SDK@v$1"
+    install -m 0755 "$d/$2" "$3"
+  fi
+}
+# Dynamic providers (pulumi.dynamic) run through pulumi-resource-pulumi-python, found beside `pulumi`.
+copy_from_sdk "$VER" python/dist/pulumi-resource-pulumi-python "$BIN/pulumi-resource-pulumi-python"
+status "pulumi-resource-pulumi-python ok $BIN/pulumi-resource-pulumi-python"
+
+# Python policy packs: with a language host the CLI runs them itself (`python -m pulumi.policy`). Without
+# one it falls back to an analyzer plugin named policy-python: Pulumi's own script, which it shipped
+# until sdk/v3 3.220.0 and which runs the same `python -m pulumi.policy`.
+if [ $LANG_OK = 0 ]; then
+  AN=$VDIR/analyzer/pulumi-analyzer-policy-python
+  mkdir -p "$(dirname "$AN")"
+  copy_from_sdk "$ANALYZER_SDK_VER" python/dist/pulumi-analyzer-policy-python "$AN"
+  plugin_install analyzer policy-python "$ANALYZER_SDK_VER" "$AN"
+  status "analyzer-policy-python ok $PLUGINS/analyzer-policy-python-v$ANALYZER_SDK_VER (from sdk/v3 v$ANALYZER_SDK_VER)"
+fi
+
+# -- resource providers
+provider() {  # provider NAME MODULE VERSION
+  local name=$1 mod=$2 ver=$3 pbin=$VDIR/providers/pulumi-resource-$1
+  if plugin_installed resource "$name" "$ver"; then
+    log "provider $name $ver: installed in $PLUGINS"
+    status "provider-$name ok $PLUGINS/resource-$name-v$ver"
+    return
+  fi
+  if refused_before "provider-$name"; then
+    log "provider $name $ver: refused by the module proxy on an earlier run ($REFUSED/provider-$name)"
+    status "provider-$name refused (see $REFUSED/provider-$name)"
+    return
+  fi
+  need_go
+  local j
+  if ! j=$(fetch "$mod@v$ver"); then
+    refuse "provider-$name" "go mod download -json $mod@v$ver" "$(printf '%s' "$j" | jfield Error)"
+    status "provider-$name refused (see $REFUSED/provider-$name)"
+    return
+  fi
+  # Never reached on this machine so far: every provider module is refused (docs/engine.md). Its build
+  # needs per-provider steps (schema embedding, nested shim modules) that cannot be tested here.
+  if [ -x "$pbin" ]; then
+    plugin_install resource "$name" "$ver" "$pbin"
+    status "provider-$name ok $PLUGINS/resource-$name-v$ver"
+  else
+    log "provider $name $ver: $mod@v$ver is now served ($(printf '%s' "$j" | jfield Dir)); its build is not automated yet, see docs/engine.md"
+    status "provider-$name missing (module served, build not automated; binary expected at $pbin)"
+  fi
+}
+provider github github.com/pulumi/pulumi-github/provider/v${GITHUB_VER%%.*} "$GITHUB_VER"
+provider random github.com/pulumi/pulumi-random/provider/v${RANDOM_VER%%.*} "$RANDOM_VER"
+provider vercel github.com/pulumiverse/pulumi-vercel/provider/v${VERCEL_VER%%.*} "$VERCEL_VER"
+
+mv -f "$STATUS.new" "$STATUS"
+log "status ($STATUS):"
+sed 's/^/[engine]   /' "$STATUS" >&2
+emit "$BIN" offline
