@@ -161,7 +161,7 @@ def gate_findings(ruleset: Resource, ctx: Context, *, require_deployment: bool) 
     else:
         approvals = pr.get("requiredApprovingReviewCount") or 0
         if approvals < ctx.min_approvals:
-            yield ruleset.name, f"{where}: requires {approvals} approvals, policy requires >= {ctx.min_approvals}"
+            yield ruleset.name, f"{where}: requires {approvals:g} approvals, policy requires >= {ctx.min_approvals}"
         if not pr.get("dismissStaleReviewsOnPush"):
             yield ruleset.name, f"{where}: stale reviews are not dismissed on push"
     if not ((rules.get("requiredStatusChecks") or {}).get("requiredChecks")):
