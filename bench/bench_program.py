@@ -1,0 +1,113 @@
+"""Benchmark: evaluating the program under mocks, per stack and per resource.
+
+    make bench            (or: .venv/bin/python bench/bench_program.py [--repeat 3])
+
+Topologies of 2, 4, 8 and 16 environments with 10 and 50 catalogue entries; every stack of each
+topology is evaluated from generated Pulumi.yaml / stack files. Prints figures (median of
+--repeat runs) and the default topology's production stack; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from components.offline import run_program, stack_inputs  # noqa: E402
+
+KINDS = ["stripe-secret-key", "stripe-publishable-key", "stripe-webhook-secret", "supabase-url",
+         "supabase-anon-key", "supabase-service-role-key", "generated", "secret", "variable"]
+
+
+def value_for(kind: str, production: bool) -> str:
+    mode = "live" if production else "test"
+    return {
+        "stripe-secret-key": f"sk_{mode}_bench", "stripe-publishable-key": f"pk_{mode}_bench",
+        "stripe-webhook-secret": "whsec_bench", "supabase-url": "https://bench.supabase.co",
+    }.get(kind, "bench-value")
+
+
+def write_project(root: Path, environments: int, entries: int) -> list[tuple[str, dict, dict]]:
+    """Generate a topology; return (stack, secrets, variables) for each environment."""
+    envs = []
+    for i in range(environments):
+        production = i == environments - 1
+        name = "production" if production else f"env{i}"
+        envs.append({"name": name, "branch": "main" if production else f"stage-{i}",
+                     "promotedFrom": envs[-1]["name"] if envs else "feature/*", "production": production})
+    catalogue = [{"name": f"VAR_{j}", "kind": KINDS[j % len(KINDS)], "to": ["github", "vercel"]} for j in range(entries)]
+    (root / "Pulumi.yaml").write_text(yaml.safe_dump({
+        "name": "release-topology", "runtime": "python",
+        "config": {"repository": {"value": "bench/app"}, "environments": {"value": envs},
+                   "statusChecks": {"value": ["ci/test"]}, "catalogue": {"value": catalogue}},
+    }))
+    stacks = []
+    for env in envs:
+        production = env["production"]
+        secrets, variables = {}, {}
+        for entry in catalogue:
+            kind = entry["kind"]
+            if kind == "generated":
+                continue
+            target = variables if kind in ("stripe-publishable-key", "supabase-url", "variable") else secrets
+            target[entry["name"]] = value_for(kind, production)
+        (root / f"Pulumi.{env['name']}.yaml").write_text(yaml.safe_dump({"config": {
+            "release-topology:reviewers": [{"handle": "cto", "id": 1}],
+            "release-topology:vercelProject": f"app-{env['name']}",
+            "release-topology:domain": f"{env['name']}.bench.app",
+        }}))
+        stacks.append((env["name"], secrets, variables))
+    return stacks
+
+
+def time_stack(root: Path, stack: str, secrets: dict, variables: dict, repeat: int) -> tuple[float, int]:
+    config, secret_keys = stack_inputs(stack, secrets=secrets, variables=variables, root=root)
+    times, count = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run = run_program(stack, config, secret_keys, main=ROOT / "__main__.py")
+        times.append(time.perf_counter() - start)
+        count = len(run.registrations)
+    return statistics.median(times), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    print(f"{'envs':>4} {'entries':>7} {'stacks':>6} {'resources/stack':>15} {'ms/stack':>9} {'ms/resource':>11} {'total s':>8}")
+    for environments in (2, 4, 8, 16):
+        for entries in (10, 50):
+            with tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp)
+                stacks = write_project(root, environments, entries)
+                results = [time_stack(root, s, sec, var, args.repeat) for s, sec, var in stacks]
+            total = sum(t for t, _ in results)
+            resources = sum(n for _, n in results)
+            print(f"{environments:>4} {entries:>7} {len(stacks):>6} {resources / len(stacks):>15.1f} "
+                  f"{1000 * total / len(stacks):>9.1f} {1000 * total / resources:>11.3f} {total:>8.2f}")
+
+    # The default topology's production stack, from the repository's own files.
+    sys.path.insert(0, str(ROOT / "tests"))
+    from harness import TEST_SECRETS, TEST_VARIABLES
+
+    seconds, count = time_stack(ROOT, "production", TEST_SECRETS["production"], TEST_VARIABLES["production"], args.repeat)
+    tracemalloc.start()
+    time_stack(ROOT, "production", TEST_SECRETS["production"], TEST_VARIABLES["production"], 1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"\ndefault topology, production stack: {count} resources, {seconds * 1000:.1f} ms "
+          f"(median of {args.repeat}); Python heap peak {peak / 1e6:.1f} MB (tracemalloc, separate run)")
+
+if __name__ == "__main__":
+    main()
