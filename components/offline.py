@@ -62,10 +62,18 @@ def unwrap_secrets(value: Any) -> Any:
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi_mocks.Mocks):
+    def __init__(self, mocks: pulumi_mocks.Mocks, project: str, stack: str):
         super().__init__(mocks)
+        self.project, self.stack = project, stack
         self.registrations: list[Registration] = []
         self.urns: list[str] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The SDK's version reads the stack from context variables, which RPC threads of some SDK
+        # versions (3.259) do not inherit: URNs would say "stack::project".
+        if parent:
+            type_ = parent.split("::")[2].split("$").pop() + "$" + type_
+        return "urn:pulumi:" + "::".join([self.stack, self.project, type_, name])
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -191,7 +199,7 @@ def run_program(
 ) -> Run:
     """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate."""
     mocks = ResourceMocks()
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, PROJECT, stack)
     LAST_MONITOR[0] = monitor
     settings.reset_options(project=PROJECT, stack=stack)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)

@@ -89,10 +89,9 @@ if [ ! -x "$BIN/pulumi" ] && [ "${ENGINE_NO_OFFICIAL:-}" != 1 ]; then
   if curl -fsS -m 5 -o /dev/null https://get.pulumi.com/ 2>/dev/null; then
     log "official installer reachable: installing pulumi v$VER into $OFFICIAL"
     curl -fsSL -m 120 https://get.pulumi.com | sh -s -- --version "$VER" --install-root "$OFFICIAL" --no-edit-path >&2
-    for p in "github $GITHUB_VER" "random $RANDOM_VER" "vercel $VERCEL_VER"; do
-      # shellcheck disable=SC2086
-      "$OFFICIAL/bin/pulumi" plugin install resource $p >&2
-    done
+    "$OFFICIAL/bin/pulumi" plugin install resource github "$GITHUB_VER" >&2
+    "$OFFICIAL/bin/pulumi" plugin install resource random "$RANDOM_VER" >&2
+    "$OFFICIAL/bin/pulumi" plugin install resource vercel "$VERCEL_VER" --server github://api.github.com/pulumiverse >&2
     emit "$OFFICIAL/bin"
     exit 0
   fi
@@ -148,6 +147,15 @@ for r in json.load(sys.stdin).get("Replace") or []:
         print("replace %s%s => %s %s" % (o["Path"], " "+o["Version"] if o.get("Version") else "", n["Path"], n["Version"]))'
 }
 
+tidy() {  # tidy DIR: resolve and download the wrapper's modules (go's download list goes to a log file)
+  local t0=$SECONDS
+  if ! (cd "$1" && go mod tidy) >"$1/tidy.log" 2>&1; then
+    tail -n 20 "$1/tidy.log" >&2
+    die "go mod tidy failed in $1 (log: $1/tidy.log)"
+  fi
+  log "modules for $(basename "$1") resolved and downloaded in $((SECONDS - t0))s ($(grep -c '^go: downloading' "$1/tidy.log" || true) downloaded)"
+}
+
 build() {  # build DIR OUT PKG LDFLAGS: go build with the release flags, atomically into OUT
   local t0=$SECONDS
   (cd "$1" && nice -n 10 go build -p "${ENGINE_JOBS:-$(nproc)}" -trimpath -buildvcs=false \
@@ -183,9 +191,7 @@ else
     nonlocal_replaces "$PKG_GOMOD"
   } >"$W/go.mod"
   printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/pulumi"\n' "$PKG" >"$W/tools.go"
-  t0=$SECONDS
-  (cd "$W" && go mod tidy)
-  log "pulumi v$VER: modules resolved and downloaded in $((SECONDS - t0))s"
+  tidy "$W"
   log "pulumi v$VER: compiling (several minutes on 2 cores)"
   build "$W" "$BIN/pulumi" "$PKG/cmd/pulumi" "$VERSION_X"
 fi
@@ -232,7 +238,7 @@ else
         nonlocal_replaces "$(printf '%s' "$lj" | jfield GoMod)"
       } >"$W/go.mod"
       printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$LANG_PY" >"$W/tools.go"
-      (cd "$W" && go mod tidy)
+      tidy "$W"
       build "$W" "$BIN/pulumi-language-python" "$LANG_PY" "$VERSION_X"
       SDK_DIR=$(fetch "$SDK@v$VER" | jfield Dir)
       install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
