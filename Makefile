@@ -14,6 +14,7 @@ help:
 	@echo "make check STACK=name   offline release-policy check of a stack (no credentials, no engine)"
 	@echo "make preview STACK=name pulumi preview of a stack on the local file backend, with the policy pack"
 	@echo "make bench              benchmark of the program under mocks (prints figures)"
+	@echo "make bench-engine       real-engine preview time per stack against an empty program"
 
 install: $(VENV)/.installed
 
@@ -34,14 +35,14 @@ unit: install
 check: install
 	$(BIN)/python -m components.check --stack $(STACK)
 
-preview: install engine
-	bash scripts/preview.sh $(STACK)
+preview: install
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python scripts/pulumi_run.py preview --stack $(STACK)
 
 bench: install
 	$(BIN)/python bench/bench_program.py
 
-bench-engine: install engine
-	$(BIN)/python bench/bench_engine.py
+bench-engine: install
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python bench/bench_engine.py
 
 lint-workflows: install
 	bash scripts/lint-workflows.sh

@@ -68,12 +68,12 @@ def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> 
     settings, stack_problems = parse_stack(stack, stack_raw, short_secret_keys, topology.catalogue)
     problems += stack_problems
     env = topology.environment(stack)
-    if env is not None and settings is not None:
+    if env is not None:
         values = {k: v for k, v in stack_raw.items() if isinstance(v, str)}
         problems += rules.catalogue_problems(stack, env, topology.catalogue, settings, values)
         problems += rules.gate_problems(stack, env, settings)
         problems += rules.target_problems(stack, env, topology.catalogue, settings)
-    if problems or env is None or settings is None:
+    if problems or env is None:
         raise ConfigError(stack, problems)
     return Release(topology, env, rules.resolve_source(topology, env), settings)
 

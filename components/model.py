@@ -384,8 +384,8 @@ def parse_stack(
     raw: Mapping[str, Any],
     secret_keys: frozenset[str],
     catalogue: tuple[CatalogueEntry, ...],
-) -> tuple[StackSettings | None, list[Problem]]:
-    """Parse one stack's config (keys without namespace).
+) -> tuple[StackSettings, list[Problem]]:
+    """Parse one stack's config (keys without namespace), best effort: invalid values get defaults.
 
     `raw` may hold decrypted secret values: they are only tested for presence here, never copied
     into a problem or into the returned settings.
@@ -446,8 +446,8 @@ def parse_stack(
         c.add(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""),
               f"pulumi config rm --stack {stack} {key}" + (f" and set '{hint}'" if hint else ""))
 
-    if c.problems:
-        return None, c.problems
+    # Settings come back even with problems, so the caller can still check the catalogue
+    # values and report every problem at once.
     return (
         StackSettings(
             stack=stack,
@@ -462,7 +462,7 @@ def parse_stack(
             secrets_present=frozenset(present),
             secrets_in_clear=frozenset(in_clear),
         ),
-        [],
+        c.problems,
     )
 
 

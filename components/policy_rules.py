@@ -473,6 +473,9 @@ def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None)
 
     errors: list[str] = []
     approvals = policy_config.get("minApprovals", 1)
+    # The engine passes JSON numbers: the schema default 1 arrives as 1.0.
+    if isinstance(approvals, float) and approvals.is_integer():
+        approvals = int(approvals)
     if not isinstance(approvals, int) or isinstance(approvals, bool) or not 0 <= approvals <= 10:
         errors.append(f"policy config minApprovals must be an integer 0-10, got {approvals!r}")
         approvals = 1

@@ -160,3 +160,9 @@ def test_bad_topology_shapes():
     })
     assert "'not-a-repo' is not owner/name" in message
     assert "UPPER_SNAKE_CASE" in message and "unknown kind 'nope'" in message
+
+
+def test_stack_key_errors_do_not_hide_secret_problems():
+    # Found by the real engine: an unknown key used to stop validation before the catalogue checks.
+    error, message = fails("staging", secrets={**STAGING, "STRIPE_SECRET_KEY": LIVE_KEY}, overrides={"waitTimr": 5})
+    assert {p.key for p in error.problems} == {"release-topology:STRIPE_SECRET_KEY", "release-topology:waitTimr"}

@@ -314,3 +314,9 @@ def test_every_rule_is_documented():
     doc = (ROOT_DIR / "policy" / "README.md").read_text()
     for rule in RULES:
         assert f"`{rule.name}`" in doc, f"{rule.name} missing from policy/README.md"
+
+
+def test_engine_numbers_are_accepted_as_integers():
+    # The real engine passes the schema default `minApprovals: 1` as the JSON number 1.0.
+    assert policy_settings({"minApprovals": 1.0}, None) == (1, DeployWindow(), [])
+    assert policy_settings({"minApprovals": 1.5}, None)[2] == ["policy config minApprovals must be an integer 0-10, got 1.5"]
