@@ -71,8 +71,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The SDK's version reads the stack from context variables, which RPC threads of some SDK
         # versions (3.259) do not inherit: URNs would say "stack::project".
-        if parent:
-            type_ = parent.split("::")[2].split("$").pop() + "$" + type_
+        # Like the engine: a child's type is qualified by its parent's whole type chain, except the stack's.
+        parent_type = parent.split("::")[2] if parent else ""
+        if parent_type and parent_type != "pulumi:pulumi:Stack":
+            type_ = parent_type + "$" + type_
         return "urn:pulumi:" + "::".join([self.stack, self.project, type_, name])
 
     def RegisterResource(self, request):
