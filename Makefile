@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= staging
+POLICY_CONFIG ?=
 
 .PHONY: help install engine test unit check preview bench bench-engine lint-workflows
 
@@ -33,7 +34,7 @@ unit: install
 	$(BIN)/python -m pytest tests --ignore=tests/integration
 
 check: install
-	$(BIN)/python -m components.check --stack $(STACK)
+	$(BIN)/python -m components.check --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
 
 preview: install
 	eval "$$(bash scripts/engine.sh)" && $(BIN)/python scripts/pulumi_run.py preview --stack $(STACK)

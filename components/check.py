@@ -20,7 +20,7 @@ from typing import Sequence
 
 from .model import NAMESPACE, ConfigError, Kind
 from .offline import ROOT, project_config, run_program, stack_config
-from .policy_rules import MANDATORY, RULES, Resource, Violation, build_context, evaluate
+from .policy_rules import MANDATORY, RULES, Resource, Violation, evaluate_configured
 from .topology import read_topology
 
 PLACEHOLDER = "offline-placeholder"
@@ -81,11 +81,11 @@ def run_check(stack: str, *, root: Path = ROOT, policy_config: dict | None = Non
     except ConfigError as error:
         rows = [["mandatory", "config", p.key, p.message, p.fix] for p in error.problems]
         return 2, f"{error.args[0].splitlines()[0]}\n\n" + table(rows, ["LEVEL", "RULE", "KEY", "PROBLEM", "HOW TO FIX"])
-    ctx, errors = build_context(root, stack, policy_config or {}, dry_run=True, environ=environ, now=now)
+    resources = to_resources(run.registrations)
+    violations, errors = evaluate_configured(resources, root, stack, policy_config or {}, dry_run=True,
+                                             environ=environ, now=now)
     if errors:
         return 2, "invalid policy config:\n" + "\n".join(f"  - {e}" for e in errors)
-    resources = to_resources(run.registrations)
-    violations = evaluate(resources, ctx)
     mandatory = [v for v in violations if v.level == MANDATORY]
     lines = [f"offline check of stack '{stack}': {len(resources)} resources, {len(RULES)} rules, "
              f"{len(mandatory)} mandatory and {len(violations) - len(mandatory)} advisory violations"]
@@ -100,7 +100,7 @@ def run_check(stack: str, *, root: Path = ROOT, policy_config: dict | None = Non
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True, help="the stack (= environment) to check")
-    parser.add_argument("--policy-config", type=Path, help="policy config JSON, as for --policy-pack-config")
+    parser.add_argument("--policy-config", type=Path, help="the JSON file given to pulumi's --policy-pack-config")
     parser.add_argument("--now", help="ISO time to judge the deploy window at (default: now)")
     args = parser.parse_args(argv)
     policy_config = json.loads(args.policy_config.read_text()) if args.policy_config else {}

@@ -369,6 +369,13 @@ def _parse_window(c: _Collector, value: Any) -> DeployWindow:
     return DeployWindow(tuple(sorted({_DAYS.index(str(d).lower()[:3]) for d in days})), str(start), str(end), tz)
 
 
+def parse_window(value: Any) -> tuple[DeployWindow, list[Problem]]:
+    """A deploy window from config (used for policy config too); invalid parts get defaults."""
+    c = _Collector()
+    window = _parse_window(c, value)
+    return window, c.problems
+
+
 def valid_timezone(name: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -140,12 +140,9 @@ class Run:
 
 def project_config(path: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:
     """Project-level config of Pulumi.yaml as the engine passes it: 'ns:key' -> string."""
-    doc = yaml.safe_load(path.read_text())
-    out = {}
-    for key, spec in (doc.get("config") or {}).items():
-        value = spec["value"] if isinstance(spec, dict) and "value" in spec else spec
-        out[key if ":" in key else f"{PROJECT}:{key}"] = _wire(value)
-    return out
+    from .topology import project_values
+
+    return {key: _wire(value) for key, value in project_values(path).items()}
 
 
 def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str]]:

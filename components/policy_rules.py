@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .model import NAMESPACE, DeployWindow, Environment, Topology, decode
+from .model import NAMESPACE, DeployWindow, Environment, Topology, decode, parse_window
 from .rules import resolve_source, stripe_mode_violation
 
 MANDATORY = "mandatory"
@@ -469,8 +469,6 @@ def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None)
 
     Returns errors for invalid policy config instead of raising, so the pack reports them.
     """
-    from .model import _Collector, _parse_window
-
     errors: list[str] = []
     approvals = policy_config.get("minApprovals", 1)
     # The engine passes JSON numbers: the schema default 1 arrives as 1.0.
@@ -481,12 +479,11 @@ def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None)
         approvals = 1
     window = topology.deploy_window if topology else DeployWindow()
     if "deployWindow" in policy_config:
-        collector = _Collector()
         base = {"days": [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in window.days],
                 "start": window.start, "end": window.end, "timezone": window.timezone}
         override = policy_config["deployWindow"]
-        window = _parse_window(collector, {**base, **override} if isinstance(override, dict) else override)
-        errors += [f"policy config {p.key.split(':', 1)[-1]}: {p.message}" for p in collector.problems]
+        window, problems = parse_window({**base, **override} if isinstance(override, dict) else override)
+        errors += [f"policy config {p.key.split(':', 1)[-1]}: {p.message}" for p in problems]
     return approvals, window, errors
 
 
@@ -521,3 +518,44 @@ def build_context(
         dry_run=dry_run,
     )
     return ctx, errors
+
+
+LEVEL_NAMES = (MANDATORY, ADVISORY, "remediate", "disabled")
+
+
+def rule_config(rule: Rule, policy_config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """A rule's level and settings from a --policy-pack-config document (keyed by policy name)."""
+    entry = policy_config.get(rule.name, {})
+    if isinstance(entry, str):
+        return entry, {}
+    entry = dict(entry or {})
+    return entry.pop("enforcementLevel", rule.level), entry
+
+
+def evaluate_configured(
+    resources: Sequence[Resource],
+    root: Path,
+    stack: str,
+    policy_config: Mapping[str, Any],
+    *,
+    dry_run: bool,
+    environ: Mapping[str, str],
+    now: dt.datetime | None = None,
+) -> tuple[list[Violation], list[str]]:
+    """Every rule as the pack runs it under this policy config: per-rule settings and levels."""
+    violations: list[Violation] = []
+    errors: list[str] = []
+    for name in policy_config:
+        if name not in {r.name for r in RULES}:
+            errors.append(f"policy config names an unknown policy '{name}'")
+    for rule in RULES:
+        level, settings = rule_config(rule, policy_config)
+        if level not in LEVEL_NAMES:
+            errors.append(f"policy config {rule.name}: unknown enforcement level '{level}'")
+            continue
+        if level == "disabled":
+            continue
+        ctx, rule_errors = build_context(root, stack, settings, dry_run=dry_run, environ=environ, now=now)
+        errors += [f"{rule.name}: {e}" for e in rule_errors]
+        violations += [Violation(v.rule, level, v.resource, v.message) for v in rule.run(resources, ctx)]
+    return violations, errors

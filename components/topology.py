@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -15,14 +16,20 @@ from .model import NAMESPACE, ConfigError, Topology, parse_topology
 from .rules import chain_problems
 
 
+def project_values(project_file: Path = Path("Pulumi.yaml")) -> dict[str, Any]:
+    """Pulumi.yaml's project-level config as 'namespace:key' -> value (the `value:` unwrapped)."""
+    doc = yaml.safe_load(project_file.read_text()) or {}
+    values = {}
+    for key, spec in (doc.get("config") or {}).items():
+        full = key if ":" in key else f"{NAMESPACE}:{key}"
+        values[full] = spec["value"] if isinstance(spec, dict) and "value" in spec else spec
+    return values
+
+
 def read_topology(project_file: Path = Path("Pulumi.yaml")) -> Topology:
     """The topology declared in Pulumi.yaml's project-level config."""
-    doc = yaml.safe_load(project_file.read_text()) or {}
-    raw = {}
-    for key, spec in (doc.get("config") or {}).items():
-        namespace, _, short = key.rpartition(":")
-        if namespace in ("", NAMESPACE):
-            raw[short] = spec["value"] if isinstance(spec, dict) and "value" in spec else spec
+    prefix = f"{NAMESPACE}:"
+    raw = {k[len(prefix):]: v for k, v in project_values(project_file).items() if k.startswith(prefix)}
     topology, problems = parse_topology(raw)
     problems += chain_problems(topology) if topology else []
     if problems:

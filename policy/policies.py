@@ -80,13 +80,7 @@ def resource_policy(rule: Rule) -> ResourceValidationPolicy:
         for _, message in rule.check(resource, ctx):
             report(message, args.urn)
 
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=f"{rule.description} Fix: {rule.fix}",
-        enforcement_level=LEVELS[rule.level],
-        validate=validate,
-        config_schema=_schema(rule),
-    )
+    return ResourceValidationPolicy(validate=validate, **_policy_fields(rule))
 
 
 def stack_policy(rule: Rule) -> StackValidationPolicy:
@@ -103,18 +97,17 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
         for name, message in rule.check(resources, ctx):
             report(message, urns.get(name))
 
-    return StackValidationPolicy(
+    return StackValidationPolicy(validate=validate, **_policy_fields(rule))
+
+
+def _policy_fields(rule: Rule) -> dict[str, Any]:
+    schema = CONFIG_SCHEMAS.get(rule.name)
+    return dict(
         name=rule.name,
         description=f"{rule.description} Fix: {rule.fix}",
         enforcement_level=LEVELS[rule.level],
-        validate=validate,
-        config_schema=_schema(rule),
+        config_schema=PolicyConfigSchema(properties=schema) if schema else None,
     )
-
-
-def _schema(rule: Rule) -> PolicyConfigSchema | None:
-    props = CONFIG_SCHEMAS.get(rule.name)
-    return PolicyConfigSchema(properties=props) if props else None
 
 
 def all_policies() -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def test_mandatory_violation_exits_1_with_a_table(tmp_path):
     code, text = run_check("production", root=project_copy(tmp_path), now=saturday, environ={})
     assert code == 0 and "deploy-window-preview" in text
     # ...while policy config demanding two approvals makes the production gate fail.
-    config = {"minApprovals": 2}
+    config = {"production-branch-gate": {"minApprovals": 2}}
     code, text = run_check("production", root=project_copy(tmp_path), now=TUESDAY, environ={}, policy_config=config)
     assert code == 1
     header = text.splitlines()[3]
@@ -75,8 +76,19 @@ def test_mandatory_violation_exits_1_with_a_table(tmp_path):
 
 def test_invalid_policy_config_exits_2(tmp_path):
     code, text = run_check("staging", root=project_copy(tmp_path), now=TUESDAY, environ={},
-                           policy_config={"minApprovals": -1})
-    assert code == 2 and "minApprovals must be an integer 0-10" in text
+                           policy_config={"checkov-ckv-git-5-approvals": {"minApprovals": -1}})
+    assert code == 2 and "checkov-ckv-git-5-approvals: policy config minApprovals must be an integer 0-10" in text
+
+
+def test_policy_config_levels_apply_offline(tmp_path):
+    root = project_copy(tmp_path)
+    config = {"checkov-ckv-github-13-code-owner-review": "disabled", "production-branch-gate": {"minApprovals": 2, "enforcementLevel": "advisory"}}
+    code, text = run_check("production", root=root, now=TUESDAY, environ={}, policy_config=config)
+    assert code == 0, text
+    assert re.search(r"^advisory +production-branch-gate", text, re.M)
+    assert "code-owner" not in text
+    code, text = run_check("production", root=root, now=TUESDAY, environ={}, policy_config={"no-such-rule": "disabled"})
+    assert code == 2 and "unknown policy 'no-such-rule'" in text
 
 
 def test_cli_entry_point(capsys):

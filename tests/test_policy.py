@@ -23,8 +23,7 @@ from components.policy_rules import (
     RULES,
     Context,
     Resource,
-    build_context,
-    evaluate,
+    evaluate_configured,
     in_window,
     policy_settings,
 )
@@ -72,12 +71,10 @@ def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dr
 
 
 def through_check(resources, stack, *, config=None, now=WEEKDAY_NOON, dry_run=False, environ=None):
-    merged = {}
-    for cfg in (config or {}).values():
-        merged.update(cfg)
-    ctx, errors = build_context(ROOT_DIR, stack, merged, dry_run=dry_run, environ=environ or {}, now=now)
+    violations, errors = evaluate_configured(resources, ROOT_DIR, stack, config or {}, dry_run=dry_run,
+                                             environ=environ or {}, now=now)
     assert not errors
-    return sorted((v.rule, v.message) for v in evaluate(resources, ctx))
+    return sorted((v.rule, v.message) for v in violations)
 
 
 @pytest.fixture(scope="module")
