@@ -8,6 +8,8 @@ their engine (camelCase) names, with secret markers - what the policy pack also 
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import runpy
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from .model import NAMESPACE
 
@@ -61,6 +63,17 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
+_THREAD_LOOPS: set[asyncio.AbstractEventLoop] = set()
+
+
+@atexit.register
+def _close_thread_loops() -> None:
+    # At exit, before the interpreter tears down the modules a loop's __del__ needs.
+    for loop in _THREAD_LOOPS:
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks, project: str, stack: str):
         super().__init__(mocks)
@@ -79,6 +92,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
+        # The SDK gives each RPC thread its own event loop and never closes it: unclosed, Python
+        # may print "Exception ignored in BaseEventLoop.__del__" while it shuts down.
+        _THREAD_LOOPS.add(_ensure_event_loop())
         if request.type != "pulumi:pulumi:Stack":
             self.urns.append(response.urn)
             self.registrations.append(Registration(
