@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_github as github
 
 from .config import Release, Values
 from .deployment_environment import DeploymentEnvironment
@@ -20,7 +21,10 @@ class ReleaseEnvironment(pulumi.ComponentResource):
         env, settings, topology = release.environment, release.settings, release.topology
         opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(protect=env.production), opts)
         super().__init__("release-topology:index:ReleaseEnvironment", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # The declared owner decides where GitHub writes go, not whatever GITHUB_OWNER the
+        # runner happens to have (the token still comes from GITHUB_TOKEN).
+        self.github = github.Provider(f"{name}-github", owner=topology.owner, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, providers=[self.github])
         repo = topology.repository
 
         self.gate = BranchGate(

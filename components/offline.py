@@ -44,6 +44,7 @@ class Registration:
     delete_before_replace: bool
     aliases: list[str]
     dependencies: list[str]
+    provider: str  # "<provider urn>::<id>" when an explicit provider is used
     inputs: dict[str, Any]  # plaintext view
     raw: dict[str, Any]  # wire view: secret values are wrapped in the secret signature
 
@@ -108,6 +109,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=request.deleteBeforeReplace,
                 aliases=[a.spec.name or a.urn for a in request.aliases],
                 dependencies=list(request.dependencies),
+                provider=request.provider,
                 inputs=unwrap_secrets(json_format.MessageToDict(request.object)),
                 raw=json_format.MessageToDict(request.object),
             ))

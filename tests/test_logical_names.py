@@ -6,6 +6,7 @@ from harness import run_stack
 
 PRODUCTION = """
 release-topology:index:ReleaseEnvironment::production
+release-topology:index:ReleaseEnvironment$pulumi:providers:github::production-github
 release-topology:index:ReleaseEnvironment$release-topology:github:BranchGate::production-branch-gate
 release-topology:index:ReleaseEnvironment$release-topology:github:BranchGate$github:index/repositoryRuleset:RepositoryRuleset::production-branch-gate-ruleset
 release-topology:index:ReleaseEnvironment$release-topology:github:ReleaseArchive::production-release-archive

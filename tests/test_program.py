@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import PROJECT, TEST_SECRETS, run_stack
+from harness import TEST_SECRETS, run_stack
 
 OUR_COMPONENTS = {
     "release-topology:index:ReleaseEnvironment",
@@ -34,7 +34,7 @@ def test_staging_declares_its_environment_and_nothing_of_production(staging):
     for r in staging.registrations:
         counts[r.type.split(":")[-1]] = counts.get(r.type.split(":")[-1], 0) + 1
     assert counts == {
-        "ReleaseEnvironment": 1, "BranchGate": 1, "DeploymentEnvironment": 1, "EnvironmentSecrets": 1,
+        "ReleaseEnvironment": 1, "github": 1, "BranchGate": 1, "DeploymentEnvironment": 1, "EnvironmentSecrets": 1,
         "DeploymentTarget": 1, "RepositoryRuleset": 1, "RepositoryEnvironment": 1,
         "RepositoryEnvironmentDeploymentPolicy": 1, "RandomPassword": 1, "ActionsEnvironmentSecret": 3,
         "ActionsEnvironmentVariable": 2, "Project": 1, "ProjectEnvironmentVariable": 8, "ProjectDomain": 1,
@@ -86,6 +86,17 @@ def test_deployment_environments(staging, production):
     assert production.one("RepositoryEnvironment").inputs["waitTimer"] == 5
     # ids were given in the stack files: no API lookup, so previews work offline.
     assert production.calls == [] and staging.calls == []
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_github_writes_go_to_the_declared_owner(stack, staging, production):
+    run = {"staging": staging, "production": production}[stack]
+    provider = run.one("pulumi:providers:github")
+    assert provider.inputs["owner"] == "koomy-app"
+    github_resources = [r for r in run.registrations if r.type.startswith("github:")]
+    assert len(github_resources) >= 6
+    urn = run.urns[run.registrations.index(provider)]
+    assert all(r.provider.startswith(urn + "::") for r in github_resources), [r.provider for r in github_resources]
 
 
 def test_bare_handle_is_resolved_through_the_github_api():
@@ -200,8 +211,3 @@ def test_a_third_environment_is_config_only():
     assert staging.one("RepositoryRuleset").inputs["rules"]["requiredDeployments"] == {
         "requiredDeploymentEnvironments": ["development"]
     }
-
-
-def test_stack_config_keys_are_namespaced_for_the_project():
-    # The harness and the engine agree on the namespace the program reads.
-    assert PROJECT == "release-topology"
