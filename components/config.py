@@ -65,8 +65,8 @@ def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> 
     problems += rules.chain_problems(topology)
     problems += rules.stack_problems(topology, stack)
     short_secret_keys = frozenset(k.partition(":")[2] for k in secret_keys if k.startswith(f"{NAMESPACE}:"))
-    settings, stack_problems = parse_stack(stack, stack_raw, short_secret_keys, topology.catalogue)
-    problems += stack_problems
+    settings, settings_problems = parse_stack(stack, stack_raw, short_secret_keys, topology.catalogue)
+    problems += settings_problems
     env = topology.environment(stack)
     if env is not None:
         values = {k: v for k, v in stack_raw.items() if isinstance(v, str)}

@@ -425,10 +425,6 @@ RULES: list[Rule] = [
 ]
 
 
-def evaluate(resources: Sequence[Resource], ctx: Context, rules: Sequence[Rule] = RULES) -> list[Violation]:
-    return [v for rule in rules for v in rule.run(resources, ctx)]
-
-
 # --- context from the project files -------------------------------------------------------------
 
 
