@@ -208,16 +208,21 @@ def stack_inputs(
     return config, secret_keys
 
 
-LAST_MONITOR: list[RecordingMonitor | None] = [None]
-
-
 def run_program(
-    stack: str, config: dict[str, str], secret_keys: set[str], *, preview: bool = False, main: Path = ROOT / "__main__.py"
+    stack: str,
+    config: dict[str, str],
+    secret_keys: set[str],
+    *,
+    preview: bool = False,
+    main: Path = ROOT / "__main__.py",
+    monitor: RecordingMonitor | None = None,
 ) -> Run:
-    """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate."""
-    mocks = ResourceMocks()
-    monitor = RecordingMonitor(mocks, PROJECT, stack)
-    LAST_MONITOR[0] = monitor
+    """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate.
+
+    Pass a `monitor` to read what was registered even when the program raises.
+    """
+    monitor = monitor or RecordingMonitor(ResourceMocks(), PROJECT, stack)
+    mocks = monitor.mocks
     settings.reset_options(project=PROJECT, stack=stack)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, sorted(secret_keys))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.model import ConfigError
-from components.offline import LAST_MONITOR, PROJECT, ROOT as ROOT_DIR, Run, run_program, stack_inputs  # noqa: F401
+from components.offline import PROJECT, ROOT as ROOT_DIR, RecordingMonitor, ResourceMocks, Run, run_program, stack_inputs
 
 TEST_SECRETS = {
     "staging": {
@@ -49,8 +49,9 @@ def run_stack(stack: str, **kwargs: Any) -> Run:
 def run_failing(stack: str, **kwargs: Any):
     """Run a stack that must fail validation: the ConfigError and what got registered anyway."""
     config, secret_keys = inputs_for(stack, **kwargs)
+    monitor = RecordingMonitor(ResourceMocks(), PROJECT, stack)
     try:
-        run_program(stack, config, secret_keys)
+        run_program(stack, config, secret_keys, monitor=monitor)
     except ConfigError as error:
-        return error, LAST_MONITOR[0].registrations
+        return error, monitor.registrations
     raise AssertionError(f"stack {stack} was expected to fail validation")
