@@ -9,7 +9,6 @@ from .config import Release, Values
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
 from .github_gates import BranchGate, ReleaseArchive
-from .model import Destination
 from .secrets import EnvironmentSecrets
 
 
@@ -69,7 +68,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
                 team_id=settings.vercel_team,
                 git_repository=f"{topology.owner}/{repo}",
                 branch=env.branch,
-                catalogue=[e for e in topology.catalogue if Destination.VERCEL in e.destinations],
+                catalogue=topology.catalogue,
                 values=self.secrets.values,
                 domain=settings.domain,
                 production=env.production,

@@ -44,10 +44,6 @@ class Kind(enum.Enum):
     def is_generated(self) -> bool:
         return self is Kind.GENERATED
 
-    @property
-    def is_stripe_key(self) -> bool:
-        return self in (Kind.STRIPE_SECRET_KEY, Kind.STRIPE_PUBLISHABLE_KEY)
-
 
 class Destination(enum.Enum):
     GITHUB = "github"  # GitHub environment secret (secret kinds) or variable (plain kinds)
@@ -202,7 +198,8 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _key(name: str) -> str:
+def config_key(name: str) -> str:
+    """release-topology:<name>, the full config key of one of this program's keys."""
     return f"{NAMESPACE}:{name}"
 
 
@@ -223,7 +220,7 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, key: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(_key(key) if ":" not in key else key, message, fix))
+        self.problems.append(Problem(config_key(key) if ":" not in key else key, message, fix))
 
 
 def _typed(c: _Collector, key: str, value: Any, kind: type, example: str) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from .model import (
-    NAMESPACE,
     CatalogueEntry,
     Destination,
     Environment,
@@ -18,6 +17,7 @@ from .model import (
     Problem,
     StackSettings,
     Topology,
+    config_key,
 )
 
 STRIPE_TEST_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
@@ -26,10 +26,6 @@ _EXPECTED_PREFIX = {
     Kind.STRIPE_SECRET_KEY: ("sk_", "rk_"),
     Kind.STRIPE_PUBLISHABLE_KEY: ("pk_",),
 }
-
-
-def _k(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
 
 
 def stripe_mode(value: str) -> str | None:
@@ -60,16 +56,16 @@ def value_problems(stack: str, env: Environment, entry: CatalogueEntry, value: s
     problems = []
     violation = stripe_mode_violation(env.production, value)
     if violation:
-        problems.append(Problem(_k(entry.name), violation, f"use the Stripe {mode_word}-mode key: {fix}"))
+        problems.append(Problem(config_key(entry.name), violation, f"use the Stripe {mode_word}-mode key: {fix}"))
     elif entry.kind in _EXPECTED_PREFIX and not (
         value.startswith(_EXPECTED_PREFIX[entry.kind]) and stripe_mode(value)
     ):
         prefixes = "/".join(f"{p}{mode_word}_" for p in _EXPECTED_PREFIX[entry.kind])
-        problems.append(Problem(_k(entry.name), f"is not a {entry.kind.value} (expected {prefixes}...)", fix))
+        problems.append(Problem(config_key(entry.name), f"is not a {entry.kind.value} (expected {prefixes}...)", fix))
     if entry.kind is Kind.STRIPE_WEBHOOK_SECRET and not value.startswith("whsec_"):
-        problems.append(Problem(_k(entry.name), "is not a Stripe webhook signing secret (expected whsec_...)", fix))
+        problems.append(Problem(config_key(entry.name), "is not a Stripe webhook signing secret (expected whsec_...)", fix))
     if entry.kind is Kind.SUPABASE_URL and not value.startswith("https://"):
-        problems.append(Problem(_k(entry.name), "must be an https:// URL", fix))
+        problems.append(Problem(config_key(entry.name), "must be an https:// URL", fix))
     return problems
 
 
@@ -91,20 +87,20 @@ def catalogue_problems(
         if entry.kind.is_secret:
             if entry.name not in settings.secrets_present:
                 problems.append(Problem(
-                    _k(entry.name),
+                    config_key(entry.name),
                     f"missing secret ({entry.kind.value}) for environment '{env.name}'",
                     f"pulumi config set --secret --stack {stack} {entry.name} <value>",
                 ))
                 continue
             if entry.name in settings.secrets_in_clear:
                 problems.append(Problem(
-                    _k(entry.name),
+                    config_key(entry.name),
                     "is stored in clear text in the stack file; it must be encrypted",
                     f"pulumi config set --secret --stack {stack} {entry.name} <value> (same value, now encrypted)",
                 ))
         elif entry.name not in settings.variables:
             problems.append(Problem(
-                _k(entry.name),
+                config_key(entry.name),
                 f"missing variable ({entry.kind.value}) for environment '{env.name}'",
                 f"pulumi config set --stack {stack} {entry.name} <value>",
             ))
@@ -128,7 +124,7 @@ def resolve_source(topology: Topology, env: Environment) -> Environment | None:
 def chain_problems(topology: Topology) -> list[Problem]:
     """The promotion chain references existing environments, has no cycle, no shared branch."""
     problems: list[Problem] = []
-    key = _k("environments")
+    key = config_key("environments")
     names = [e.name for e in topology.environments]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         problems.append(Problem(key, f"environment '{dup}' is declared twice", "give each environment a unique name"))
@@ -181,7 +177,7 @@ def _cycle_problems(topology: Topology) -> list[Problem]:
             reported.add(frozenset(path))
             loop = " <- ".join(path + [start.name])
             problems.append(Problem(
-                _k("environments"),
+                config_key("environments"),
                 f"promotion cycle: {loop}",
                 "the first environment must be promoted from a branch pattern such as 'feature/*'",
             ))
@@ -206,20 +202,20 @@ def gate_problems(stack: str, env: Environment, settings: StackSettings) -> list
     problems = []
     if not settings.reviewers:
         problems.append(Problem(
-            _k("reviewers"),
+            config_key("reviewers"),
             f"production environment '{env.name}' needs at least one required reviewer",
             f"pulumi config set --stack {stack} --path 'reviewers[0].handle' <cto-handle> "
             f"&& pulumi config set --stack {stack} --path 'reviewers[0].id' <numeric-user-id>",
         ))
     if settings.bypass_actors:
         problems.append(Problem(
-            _k("bypassActors"),
+            config_key("bypassActors"),
             "production's branch gate allows no bypass actors",
             f"pulumi config rm --stack {stack} bypassActors",
         ))
     if settings.required_approvals < 1:
         problems.append(Problem(
-            _k("requiredApprovals"),
+            config_key("requiredApprovals"),
             "production needs at least one approval on pull requests",
             f"pulumi config set --stack {stack} requiredApprovals 1",
         ))
@@ -231,7 +227,7 @@ def target_problems(stack: str, env: Environment, catalogue: Iterable[CatalogueE
     needs_vercel = any(Destination.VERCEL in e.destinations for e in catalogue) or settings.domain
     if needs_vercel and not settings.vercel_project:
         return [Problem(
-            _k("vercelProject"),
+            config_key("vercelProject"),
             f"environment '{env.name}' delivers to Vercel but names no Vercel project",
             f"pulumi config set --stack {stack} vercelProject <project-name>",
         )]
