@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -21,19 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from pulumi_run import copy_project  # noqa: E402
+
 EMPTY = "import pulumi\npulumi.export('ok', True)\n"
-
-
-def copy_project(dest: Path, main: str | None = None) -> Path:
-    dest.mkdir(parents=True)
-    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, dest / name)
-    for folder in ("components", "policy", "scripts"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (dest / ".venv").symlink_to(ROOT / ".venv")
-    if main is not None:
-        (dest / "__main__.py").write_text(main)
-    return dest
 
 
 def preview(project: Path, stack: str, env: dict[str, str]) -> tuple[float, int, str]:

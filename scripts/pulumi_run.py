@@ -15,11 +15,32 @@ import argparse
 import os
 import re
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BACKEND = f"file://{ROOT / '.state'}"
+
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml", "__main__.py")
+PROJECT_FOLDERS = ("components", "policy", "scripts")
+
+
+def copy_project(dest: Path, main: str | None = None) -> Path:
+    """A runnable copy of the project that shares this checkout's .venv (tests, benchmarks).
+
+    `main` replaces the program, e.g. by one without provider resources.
+    """
+    dest.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, dest / name)
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+    if main is not None:
+        (dest / "__main__.py").write_text(main)
+    return dest
 
 
 def program() -> None:

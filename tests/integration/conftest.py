@@ -8,14 +8,18 @@ automatic plugin download, on a copy of the project (tests may write stack confi
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from pulumi_run import copy_project  # noqa: E402
+
 PASSPHRASE = "release-topology-demo"  # the demo stack files' passphrase (README)
 
 
@@ -56,14 +60,7 @@ def engine() -> Engine:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project (program, components, policy, stack files) sharing the repo's venv."""
-    dest = tmp_path / "project"
-    dest.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, dest / name)
-    for folder in ("components", "policy", "scripts"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (dest / ".venv").symlink_to(ROOT / ".venv")
-    return dest
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture
