@@ -446,9 +446,13 @@ def parse_stack(
                 c.add(key, "is generated per environment by pulumi-random; a stack value is not used",
                       f"pulumi config rm --stack {stack} {key}")
             continue
-        hint = _closest(key, [*STACK_KEYS, *entries])
-        c.add(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""),
-              f"pulumi config rm --stack {stack} {key}" + (f" and set '{hint}'" if hint else ""))
+        # The engine merges Pulumi.yaml's config into the stack's: a typo may sit in either file.
+        hint = _closest(key, [*STACK_KEYS, *entries, *PROJECT_KEYS])
+        if hint in PROJECT_KEYS:
+            fix = f"rename '{key}' to '{hint}' under `config:` in Pulumi.yaml (or remove it from Pulumi.{stack}.yaml)"
+        else:
+            fix = f"pulumi config rm --stack {stack} {key}" + (f" and set '{hint}'" if hint else "")
+        c.add(key, "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""), fix)
 
     # Settings come back even with problems, so the caller can still check the catalogue
     # values and report every problem at once.

@@ -166,3 +166,10 @@ def test_stack_key_errors_do_not_hide_secret_problems():
     # Found by the real engine: an unknown key used to stop validation before the catalogue checks.
     error, message = fails("staging", secrets={**STAGING, "STRIPE_SECRET_KEY": LIVE_KEY}, overrides={"waitTimr": 5})
     assert {p.key for p in error.problems} == {"release-topology:STRIPE_SECRET_KEY", "release-topology:waitTimr"}
+
+
+def test_typo_of_a_project_key_points_at_pulumi_yaml():
+    error, message = fails("staging", overrides={"statusCheck": ["ci/test"]})
+    assert [p.key for p in error.problems] == ["release-topology:statusCheck"]
+    assert "did you mean 'statusChecks'?" in message
+    assert "rename 'statusCheck' to 'statusChecks' under `config:` in Pulumi.yaml" in message
