@@ -34,7 +34,7 @@ unit: install
 	$(BIN)/python -m pytest tests --ignore=tests/integration
 
 check: install
-	$(BIN)/python -m components.check --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
+	$(BIN)/python -m policy.check --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
 
 preview: install
 	eval "$$(bash scripts/engine.sh)" && $(BIN)/python scripts/pulumi_run.py preview --stack $(STACK)

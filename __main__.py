@@ -4,9 +4,8 @@ import os
 
 import pulumi
 
-from components.config import read_release
 from components.environment import ReleaseEnvironment
-from components.policy_rules import emergency_from_env
+from topology.config import emergency_from_env, read_release
 
 # Reads and validates the whole config first: a bad stack registers nothing.
 release, values = read_release()

@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.offline import run_program, stack_inputs  # noqa: E402
+from topology.offline import run_program, stack_inputs  # noqa: E402
 
 KINDS = ["stripe-secret-key", "stripe-publishable-key", "stripe-webhook-secret", "supabase-url",
          "supabase-anon-key", "supabase-service-role-key", "generated", "secret", "variable"]

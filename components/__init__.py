@@ -1,1 +1,1 @@
-"""release-topology components: config model, release rules, one component per concern."""
+"""release-topology's Pulumi ComponentResources: one per concern, children named from the component."""

@@ -7,7 +7,7 @@ from typing import Sequence
 import pulumi
 import pulumi_github as github
 
-from .model import Reviewer
+from topology.model import Reviewer
 
 
 def reviewer_id(reviewer: Reviewer, opts: pulumi.InvokeOptions) -> pulumi.Input[int]:

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumiverse_vercel as vercel
 
-from .model import CatalogueEntry, Destination
+from topology.model import CatalogueEntry, Destination
 from .secrets import slug
 
 

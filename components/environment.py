@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_github as github
 
-from .config import Release, Values
+from topology.config import Release, Values
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
 from .github_gates import BranchGate, ReleaseArchive

@@ -7,7 +7,7 @@ from typing import Sequence
 import pulumi
 import pulumi_github as github
 
-from .model import BypassActor
+from topology.model import BypassActor
 
 
 def _ref_condition(ref: str) -> dict:

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_github as github
 import pulumi_random as random
 
-from .model import CatalogueEntry, Destination
+from topology.model import CatalogueEntry, Destination
 
 
 def slug(variable: str) -> str:
@@ -62,7 +62,8 @@ class EnvironmentSecrets(pulumi.ComponentResource):
                     repository=repository,
                     environment=environment,
                     secret_name=entry.name,
-                    plaintext_value=self.values[entry.name],
+                    # `value`, not the deprecated `plaintext_value` (a warning in every preview).
+                    value=self.values[entry.name],
                     opts=child,
                 ))
             else:

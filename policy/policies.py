@@ -1,4 +1,4 @@
-"""The CrossGuard policies, built from the rules in components/policy_rules.py.
+"""The CrossGuard policies, built from the rules in policy/rules.py.
 
 Importing this module builds Policy objects only; policy/__main__.py is the one place that
 constructs the PolicyPack (which starts a gRPC server and blocks), so tests import this module.
@@ -26,7 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from components.policy_rules import MANDATORY, RULES, Resource, Rule, build_context  # noqa: E402
+from policy.rules import MANDATORY, RULES, Resource, Rule, build_context  # noqa: E402
 
 LEVELS = {MANDATORY: EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
 

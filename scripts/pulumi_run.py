@@ -24,7 +24,7 @@ DEFAULT_BACKEND = f"file://{ROOT / '.state'}"
 
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml", "__main__.py")
-PROJECT_FOLDERS = ("components", "policy", "scripts")
+PROJECT_FOLDERS = ("components", "topology", "policy", "scripts")
 
 
 def copy_project(dest: Path, main: str | None = None) -> Path:

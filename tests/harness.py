@@ -1,6 +1,6 @@
 """Test helpers: run a stack's program under mocks from its real files, with test secrets injected.
 
-The machinery (recording monitor, config loading) is components/offline.py, shared with the
+The machinery (recording monitor, config loading) is topology/offline.py, shared with the
 offline check; this adds sentinel test secrets that make leaks easy to detect.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.model import ConfigError
-from components.offline import PROJECT, ROOT as ROOT_DIR, RecordingMonitor, ResourceMocks, Run, run_program, stack_inputs
+from topology.model import ConfigError
+from topology.offline import PROJECT, ROOT as ROOT_DIR, RecordingMonitor, ResourceMocks, Run, run_program, stack_inputs
 
 TEST_SECRETS = {
     "staging": {

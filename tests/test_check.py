@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.check import main, run_check
+from policy.check import main, run_check
 from harness import ROOT_DIR
 
 SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY")
@@ -99,9 +99,9 @@ def test_cli_entry_point(capsys):
 
 
 def test_module_runs_as_make_check_does():
-    # `make check` runs `python -m components.check` on the repository's own files, whose secrets
+    # `make check` runs `python -m policy.check` on the repository's own files, whose secrets
     # are encrypted: it must pass on them, print its table header line, and exit quietly.
-    result = subprocess.run([sys.executable, "-m", "components.check", "--stack", "staging", "--now", "2026-11-24T11:00:00+00:00"],
+    result = subprocess.run([sys.executable, "-m", "policy.check", "--stack", "staging", "--now", "2026-11-24T11:00:00+00:00"],
                             cwd=ROOT_DIR, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("offline check of stack 'staging'")

@@ -17,8 +17,9 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from components.policy_rules import (
+from policy.rules import (
     MANDATORY,
     RULES,
     Context,
@@ -27,8 +28,8 @@ from components.policy_rules import (
     in_window,
     policy_settings,
 )
-from components.model import DeployWindow
-from components.check import to_resources
+from topology.model import DeployWindow
+from policy.check import to_resources
 from harness import ROOT_DIR, TEST_SECRETS, run_stack
 
 sys.path.insert(0, str(ROOT_DIR / "policy"))
@@ -45,7 +46,11 @@ def _opts() -> PolicyResourceOptions:
 
 
 def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dry_run=False, monkeypatch=None):
-    """Run every policy of the pack on the resources; return (policy name, message) pairs."""
+    """Run every policy of the pack on the resources; return (policy name, message) pairs.
+
+    Props go through the SDK's unknown-checking proxy, as the engine's analyzer hands them over:
+    a rule that reads a value unknown during preview raises here as it would there.
+    """
     monkeypatch.setattr(policies, "clock", lambda: now)
     monkeypatch.setenv("PULUMI_DRY_RUN", "true" if dry_run else "false")
     monkeypatch.delenv("PULUMI_STACK", raising=False)
@@ -53,7 +58,7 @@ def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dr
     by_urn = {}
     policy_resources = []
     for r in resources:
-        pr = PolicyResource(r.type, r.props, r.urn, r.name, _opts(), None, None, [], {})
+        pr = PolicyResource(r.type, unknown_checking_proxy(dict(r.props)), r.urn, r.name, _opts(), None, None, [], {})
         by_urn[r.urn] = pr
         policy_resources.append(pr)
     for r, pr in zip(resources, policy_resources):
@@ -63,7 +68,7 @@ def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dr
         cfg = (config or {}).get(policy.name, {})
         if isinstance(policy, policies.ResourceValidationPolicy):
             for r in resources:
-                args = ResourceValidationArgs(r.type, r.props, r.urn, r.name, _opts(), None, cfg)
+                args = ResourceValidationArgs(r.type, unknown_checking_proxy(dict(r.props)), r.urn, r.name, _opts(), None, cfg)
                 policy.validate(args, report)
         else:
             policy.validate(StackValidationArgs(policy_resources, cfg), report)
@@ -132,7 +137,7 @@ def test_registered_program_passes(stack, registered, monkeypatch):
 
 def test_stripe_live_key_in_staging(registered, monkeypatch):
     leaked = "sk_live_SENTINELstagingLEAK"
-    bad = edit(registered["staging"], "secrets-stripe-secret-key-github", lambda p: p.update(plaintextValue=leaked))
+    bad = edit(registered["staging"], "secrets-stripe-secret-key-github", lambda p: p.update(value=leaked))
     found = verdicts(bad, "staging", monkeypatch)
     assert ("stripe-mode", "stack 'staging': STRIPE_SECRET_KEY holds a Stripe LIVE-mode key in a non-production "
             "environment (only sk_test_/pk_test_/rk_test_ keys belong here)") in found
@@ -317,3 +322,12 @@ def test_engine_numbers_are_accepted_as_integers():
     # The real engine passes the schema default `minApprovals: 1` as the JSON number 1.0.
     assert policy_settings({"minApprovals": 1.0}, None) == (1, DeployWindow(), [])
     assert policy_settings({"minApprovals": 1.5}, None)[2] == ["policy config minApprovals must be an integer 0-10, got 1.5"]
+
+
+def test_generated_secret_unknown_in_preview_runs_every_policy(registered, monkeypatch):
+    """During preview the engine hands the pack a generated secret's value as unknown; a rule that
+    reads it makes the pack print "can't run policy" on every pull request. None may read it."""
+    resources = edit(registered["production"], "secrets-jwt-secret-github",
+                     lambda p: p.update(value=UNKNOWN_STRING_VALUE))
+    found = through_pack(resources, dry_run=True, monkeypatch=monkeypatch)
+    assert rules_of(found) == {"checkov-ckv-github-13-code-owner-review"}

@@ -15,7 +15,7 @@ OUR_COMPONENTS = {
     "release-topology:vercel:DeploymentTarget",
 }
 SECRET_PROPS = {
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "plaintextValue",
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "value",
 }
 
 
@@ -131,8 +131,8 @@ def test_generated_secret_is_a_random_password_shared_by_destinations(production
     assert password.inputs["length"] == 64
     assert not production.of_type("RandomString")
     jwt = next(r for r in production.of_type("ActionsEnvironmentSecret") if r.inputs["secretName"] == "JWT_SECRET")
-    assert jwt.inputs["plaintextValue"] == "generated-production-secrets-jwt-secret"
-    assert jwt.is_secret("plaintextValue")
+    assert jwt.inputs["value"] == "generated-production-secrets-jwt-secret"
+    assert jwt.is_secret("value")
 
 
 def test_vercel_project_per_environment(staging, production):

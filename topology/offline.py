@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import json
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
@@ -25,6 +23,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from .model import NAMESPACE
+from .project import project_config, stack_config, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = NAMESPACE
@@ -156,32 +155,6 @@ class Run:
         return found[0]
 
 
-def project_config(path: Path = ROOT / "Pulumi.yaml") -> dict[str, Any]:
-    """Project-level config of Pulumi.yaml as the engine passes it: 'ns:key' -> string."""
-    from .topology import project_values
-
-    return {key: _wire(value) for key, value in project_values(path).items()}
-
-
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, Any], set[str]]:
-    """A stack file's plain config, and the keys it holds encrypted (`secure:`, not decrypted here)."""
-    path = root / f"Pulumi.{stack}.yaml"
-    doc = yaml.safe_load(path.read_text()) if path.exists() else {}
-    out: dict[str, Any] = {}
-    encrypted: set[str] = set()
-    for key, value in ((doc or {}).get("config") or {}).items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            encrypted.add(full)
-        else:
-            out[full] = _wire(value)
-    return out, encrypted
-
-
-def _wire(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def stack_inputs(
     stack: str,
     *,
@@ -202,7 +175,7 @@ def stack_inputs(
     for name, value in (variables or {}).items():
         config[f"{PROJECT}:{name}"] = value
     for key, value in (overrides or {}).items():
-        config[key if ":" in key else f"{PROJECT}:{key}"] = _wire(value)
+        config[key if ":" in key else f"{PROJECT}:{key}"] = wire(value)
     for key in remove:
         config.pop(key if ":" in key else f"{PROJECT}:{key}", None)
     return config, secret_keys

@@ -1,7 +1,7 @@
 """The release policy as pure functions over the config model.
 
 The same functions serve three callers: the program (before it registers anything), the
-CrossGuard policy pack (policy/) and the offline check (components/check.py). None of them
+CrossGuard policy pack (policy/) and the offline check (policy/check.py). None of them
 reads Pulumi config or touches the engine, and no message ever contains a secret value.
 """
 

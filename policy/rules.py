@@ -2,7 +2,7 @@
 
 Each rule is a pure function over resources as the engine sees them (type, name, properties under
 their camelCase engine names) and a Context (the stack's environment, read from the same config
-model as the program). policy/ wraps them into CrossGuard policies; components/check.py runs them
+model as the program). policy/policies.py wraps them into CrossGuard policies; policy/check.py runs them
 on a mock evaluation. Messages name stack, resource and key, never a value.
 """
 
@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .model import NAMESPACE, DeployWindow, Environment, Topology, decode, parse_window
-from .rules import resolve_source, stripe_mode_violation
+from topology.config import emergency_from_env
+from topology.model import NAMESPACE, ConfigError, DeployWindow, Environment, Topology, decode, parse_window
+from topology.project import read_topology
+from topology.rules import resolve_source, stripe_mode_violation
 
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
@@ -76,6 +78,12 @@ class Context:
             return frozenset()
         return frozenset(e.name for e in self.topology.catalogue if e.kind.is_secret)
 
+    @property
+    def generated_secrets(self) -> frozenset[str]:
+        if not self.topology:
+            return frozenset()
+        return frozenset(e.name for e in self.topology.catalogue if e.kind.is_generated)
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -123,23 +131,37 @@ def _branch_rulesets_on(resources: Iterable[Resource], branch: str) -> list[Reso
     return [r for r in resources if r.type == RULESET and r.props.get("target") == "branch" and ref in _includes(r.props)]
 
 
-def _carried_value(resource: Resource) -> tuple[str, str] | None:
-    """(key name, value) a resource delivers to an environment, for the delivery resources."""
-    p = resource.props
-    if resource.type == GH_SECRET:
-        return p.get("secretName", ""), p.get("plaintextValue") or p.get("value") or ""
-    if resource.type == GH_VARIABLE:
-        return p.get("variableName", ""), p.get("value") or ""
-    if resource.type == VERCEL_ENV:
-        return p.get("key", ""), p.get("value") or ""
-    return None
+# The property that holds the key's name, and the one that holds its value, per delivery resource.
+_DELIVERY = {
+    GH_SECRET: ("secretName", "value"),
+    GH_VARIABLE: ("variableName", "value"),
+    VERCEL_ENV: ("key", "value"),
+}
+
+
+def _carried_key(resource: Resource) -> str | None:
+    """The key name a delivery resource gives an environment (None for other resources)."""
+    props = _DELIVERY.get(resource.type)
+    return resource.props.get(props[0], "") if props else None
+
+
+def _carried_value(resource: Resource, ctx: Context) -> tuple[str, str] | None:
+    """(key name, value) a delivery resource carries, for values that come from config.
+
+    A generated secret's value is random (never a Stripe key) and unknown until `up` creates it:
+    reading it during preview would turn the pack's check into "can't run policy".
+    """
+    key = _carried_key(resource)
+    if key is None or key in ctx.generated_secrets:
+        return None
+    return key, resource.props.get(_DELIVERY[resource.type][1]) or ""
 
 
 # --- 1. Stripe mode ---------------------------------------------------------------------------
 
 
 def check_stripe_mode(resource: Resource, ctx: Context) -> Iterable[Finding]:
-    carried = _carried_value(resource)
+    carried = _carried_value(resource, ctx)
     if carried is None or ctx.environment is None:
         return
     key, value = carried
@@ -235,10 +257,9 @@ def check_random_string(resource: Resource, ctx: Context) -> Iterable[Finding]:
 
 
 def check_sensitive(resource: Resource, ctx: Context) -> Iterable[Finding]:
-    carried = _carried_value(resource)
-    if carried is None or carried[0] not in ctx.catalogue_secrets:
+    key = _carried_key(resource)
+    if key not in ctx.catalogue_secrets:
         return
-    key = carried[0]
     if resource.type == VERCEL_ENV and not resource.props.get("sensitive"):
         yield resource.name, f"stack '{ctx.stack}': Vercel variable {key} carries a secret but is not sensitive"
     if resource.type == GH_VARIABLE:
@@ -437,9 +458,6 @@ def project_topology(root: Path) -> Topology | None:
 @functools.lru_cache(maxsize=8)
 def _topology_at(path: Path, _mtime: int) -> Topology | None:
     # Cached per file version: the pack builds a context for every resource it validates.
-    from .model import ConfigError
-    from .topology import read_topology
-
     try:
         return read_topology(path)
     except ConfigError:
@@ -481,12 +499,6 @@ def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None)
         window, problems = parse_window({**base, **override} if isinstance(override, dict) else override)
         errors += [f"policy config {p.key.split(':', 1)[-1]}: {p.message}" for p in problems]
     return approvals, window, errors
-
-
-def emergency_from_env(environ: Mapping[str, str]) -> tuple[bool, str]:
-    """The emergency override as the deploy workflow passes it: RELEASE_EMERGENCY and its reason."""
-    flag = environ.get("RELEASE_EMERGENCY", "").strip().lower() in ("1", "true", "yes")
-    return flag, environ.get("RELEASE_EMERGENCY_REASON", "")
 
 
 def build_context(

@@ -1,6 +1,6 @@
 """The offline release-policy check: no engine, no credentials (pull requests from forks).
 
-    python -m components.check --stack staging [--policy-config FILE] [--now 2026-11-23T10:00:00+01:00]
+    python -m policy.check --stack staging [--policy-config FILE] [--now 2026-11-23T10:00:00+01:00]
 
 Evaluates the program for the stack under mocks from its real files, runs every rule of the
 policy pack on what was registered, prints one row per violation and exits 1 on a mandatory one
@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .model import NAMESPACE, ConfigError, Kind
-from .offline import ROOT, project_config, run_program, stack_config
-from .policy_rules import MANDATORY, RULES, Resource, Violation, evaluate_configured
-from .topology import read_topology
+from topology.model import NAMESPACE, ConfigError, Kind
+from topology.offline import ROOT, run_program
+from topology.project import project_config, read_topology, stack_config
+from .rules import MANDATORY, RULES, Resource, Violation, evaluate_configured
 
 PLACEHOLDER = "offline-placeholder"
 
@@ -98,7 +98,7 @@ def run_check(stack: str, *, root: Path = ROOT, policy_config: dict | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components.check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m policy.check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True, help="the stack (= environment) to check")
     parser.add_argument("--policy-config", type=Path, help="the JSON file given to pulumi's --policy-pack-config")
     parser.add_argument("--now", help="ISO time to judge the deploy window at (default: now)")

@@ -96,6 +96,12 @@ class Values:
     variables: Mapping[str, str]
 
 
+def emergency_from_env(environ: Mapping[str, str]) -> tuple[bool, str]:
+    """The emergency override as the deploy workflow passes it: RELEASE_EMERGENCY and its reason."""
+    flag = environ.get("RELEASE_EMERGENCY", "").strip().lower() in ("1", "true", "yes")
+    return flag, environ.get("RELEASE_EMERGENCY_REASON", "")
+
+
 def read_release() -> tuple[Release, Values]:
     """Read and validate this stack's config. The only place that reads Pulumi config."""
     config, secret_keys = runtime_config()

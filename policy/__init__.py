@@ -1,0 +1,1 @@
+"""The release-topology policy pack, its rules over registered resources, and the offline check."""
