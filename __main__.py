@@ -5,13 +5,15 @@ import os
 import pulumi
 
 from components.environment import ReleaseEnvironment
-from topology.config import emergency_from_env, read_release
+from topology.config import emergency_from_env, github_write_delay_from_env, read_release
 
 # Reads and validates the whole config first: a bad stack registers nothing.
 release, values = read_release()
 env = release.environment
 
-environment = ReleaseEnvironment(env.name, release=release, values=values)
+environment = ReleaseEnvironment(
+    env.name, release=release, values=values, github_write_delay_ms=github_write_delay_from_env(os.environ)
+)
 
 pulumi.export("environment", env.name)
 pulumi.export("branch", env.branch)

@@ -16,13 +16,26 @@ class ReleaseEnvironment(pulumi.ComponentResource):
     """Everything one stack owns: branch gate, release archive (production), GitHub deployment
     environment, secrets, Vercel target. Production children inherit `protect` from here."""
 
-    def __init__(self, name: str, *, release: Release, values: Values, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        release: Release,
+        values: Values,
+        github_write_delay_ms: int | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         env, settings, topology = release.environment, release.settings, release.topology
         opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(protect=env.production), opts)
         super().__init__("release-topology:index:ReleaseEnvironment", name, None, opts)
         # The declared owner decides where GitHub writes go, not whatever GITHUB_OWNER the
         # runner happens to have (the token still comes from GITHUB_TOKEN).
-        self.github = github.Provider(f"{name}-github", owner=topology.owner, opts=pulumi.ResourceOptions(parent=self))
+        self.github = github.Provider(
+            f"{name}-github",
+            owner=topology.owner,
+            write_delay_ms=github_write_delay_ms,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         child = pulumi.ResourceOptions(parent=self, providers=[self.github])
         repo = topology.repository
 

@@ -99,6 +99,21 @@ def test_github_writes_go_to_the_declared_owner(stack, staging, production):
     assert all(r.provider.startswith(urn + "::") for r in github_resources), [r.provider for r in github_resources]
 
 
+def test_provider_keeps_githubs_write_delay_unless_a_rehearsal_lowers_it(monkeypatch, staging):
+    assert "writeDelayMs" not in staging.one("pulumi:providers:github").inputs  # the provider's 1 s
+    monkeypatch.setenv("RELEASE_GITHUB_WRITE_DELAY_MS", "0")
+    assert run_stack("staging").one("pulumi:providers:github").inputs["writeDelayMs"] in (0, "0")  # provider config travels as strings
+
+
+def test_write_delay_that_is_not_a_number_is_refused(monkeypatch):
+    from harness import run_failing
+
+    monkeypatch.setenv("RELEASE_GITHUB_WRITE_DELAY_MS", "fast")
+    error, registered = run_failing("staging")
+    assert "RELEASE_GITHUB_WRITE_DELAY_MS" in str(error) and "whole number" in str(error)
+    assert registered == []
+
+
 def test_bare_handle_is_resolved_through_the_github_api():
     run = run_stack("staging", overrides={"reviewers": ["octocat"]})
     assert run.calls == [("github:index/getUser:getUser", {"username": "octocat"})]

@@ -102,6 +102,20 @@ def emergency_from_env(environ: Mapping[str, str]) -> tuple[bool, str]:
     return flag, environ.get("RELEASE_EMERGENCY_REASON", "")
 
 
+def github_write_delay_from_env(environ: Mapping[str, str]) -> int | None:
+    """The github provider's pause between writes, from RELEASE_GITHUB_WRITE_DELAY_MS (None: the
+    provider's own 1 s, which GitHub's secondary rate limits ask for). Only rehearsals against the
+    local double and tests lower it; the endpoint itself comes from the provider's GITHUB_BASE_URL."""
+    raw = environ.get("RELEASE_GITHUB_WRITE_DELAY_MS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ConfigError(pulumi.get_stack(), [Problem(
+            "RELEASE_GITHUB_WRITE_DELAY_MS", f"must be a whole number of milliseconds, got {raw!r}",
+            "unset it (the provider waits 1 s between writes) or set e.g. RELEASE_GITHUB_WRITE_DELAY_MS=0 for the local double")])
+    return int(raw)
+
+
 def read_release() -> tuple[Release, Values]:
     """Read and validate this stack's config. The only place that reads Pulumi config."""
     config, secret_keys = runtime_config()
