@@ -5,15 +5,17 @@ import os
 import pulumi
 
 from components.environment import ReleaseEnvironment
-from topology.config import emergency_from_env, github_write_delay_from_env, read_release
+from topology.config import connection_from_env, emergency_from_env, read_release
 
 # Reads and validates the whole config first: a bad stack registers nothing.
 release, values = read_release()
 env = release.environment
 
-environment = ReleaseEnvironment(
-    env.name, release=release, values=values, github_write_delay_ms=github_write_delay_from_env(os.environ)
-)
+connection = connection_from_env(env.name, os.environ)
+if connection.without_vercel and release.settings.vercel_project:
+    pulumi.log.info(f"Vercel target '{release.settings.vercel_project}' left out: rehearsal against the local GitHub double")
+
+environment = ReleaseEnvironment(env.name, release=release, values=values, connection=connection)
 
 pulumi.export("environment", env.name)
 pulumi.export("branch", env.branch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_github as github
 
-from topology.config import Release, Values
+from topology.config import Connection, Release, Values
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
 from .github_gates import BranchGate, ReleaseArchive
@@ -22,7 +22,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
         *,
         release: Release,
         values: Values,
-        github_write_delay_ms: int | None = None,
+        connection: Connection = Connection(),
         opts: pulumi.ResourceOptions | None = None,
     ):
         env, settings, topology = release.environment, release.settings, release.topology
@@ -33,7 +33,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
         self.github = github.Provider(
             f"{name}-github",
             owner=topology.owner,
-            write_delay_ms=github_write_delay_ms,
+            write_delay_ms=connection.github_write_delay_ms,
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers=[self.github])
@@ -74,7 +74,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             opts=child,
         )
         self.target = None
-        if settings.vercel_project:
+        if settings.vercel_project and not connection.without_vercel:
             self.target = DeploymentTarget(
                 f"{name}-vercel",
                 project_name=settings.vercel_project,

@@ -114,6 +114,25 @@ def test_write_delay_that_is_not_a_number_is_refused(monkeypatch):
     assert registered == []
 
 
+def test_rehearsal_against_the_local_double_can_leave_vercel_out(monkeypatch):
+    monkeypatch.setenv("GITHUB_BASE_URL", "http://127.0.0.1:8765/")
+    monkeypatch.setenv("RELEASE_WITHOUT_VERCEL", "1")
+    run = run_stack("production")
+    assert not [r for r in run.registrations if r.type.startswith("vercel:") or r.type.endswith(":DeploymentTarget")]
+    assert len(run.of_type("ActionsEnvironmentSecret")) == 3  # everything else as declared
+    assert "vercelProjectId" not in run.outputs and run.outputs["environment"] == "production"
+
+
+def test_leaving_vercel_out_against_github_is_refused(monkeypatch):
+    from harness import run_failing
+
+    monkeypatch.delenv("GITHUB_BASE_URL", raising=False)
+    monkeypatch.setenv("RELEASE_WITHOUT_VERCEL", "1")
+    error, registered = run_failing("production")
+    assert "RELEASE_WITHOUT_VERCEL" in str(error) and "stack 'production'" in str(error)
+    assert registered == []
+
+
 def test_bare_handle_is_resolved_through_the_github_api():
     run = run_stack("staging", overrides={"reviewers": ["octocat"]})
     assert run.calls == [("github:index/getUser:getUser", {"username": "octocat"})]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import pulumi
 
@@ -102,18 +103,41 @@ def emergency_from_env(environ: Mapping[str, str]) -> tuple[bool, str]:
     return flag, environ.get("RELEASE_EMERGENCY_REASON", "")
 
 
-def github_write_delay_from_env(environ: Mapping[str, str]) -> int | None:
-    """The github provider's pause between writes, from RELEASE_GITHUB_WRITE_DELAY_MS (None: the
-    provider's own 1 s, which GitHub's secondary rate limits ask for). Only rehearsals against the
-    local double and tests lower it; the endpoint itself comes from the provider's GITHUB_BASE_URL."""
-    raw = environ.get("RELEASE_GITHUB_WRITE_DELAY_MS", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ConfigError(pulumi.get_stack(), [Problem(
-            "RELEASE_GITHUB_WRITE_DELAY_MS", f"must be a whole number of milliseconds, got {raw!r}",
-            "unset it (the provider waits 1 s between writes) or set e.g. RELEASE_GITHUB_WRITE_DELAY_MS=0 for the local double")])
-    return int(raw)
+@dataclass(frozen=True)
+class Connection:
+    """How this run reaches the APIs: GitHub itself, or the local GitHub double of a rehearsal."""
+
+    github_write_delay_ms: int | None = None  # None: the provider's own 1 s between writes
+    without_vercel: bool = False  # leave the Vercel target out (its plugin cannot be had here)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def connection_from_env(stack: str, environ: Mapping[str, str]) -> Connection:
+    """The run's knobs, read once at the edge from the environment.
+
+    RELEASE_GITHUB_WRITE_DELAY_MS lowers the provider's write delay (GitHub's secondary rate limits
+    ask for about 1 s; only the local double and tests go faster). RELEASE_WITHOUT_VERCEL=1 leaves
+    the Vercel target out, and only against a loopback GITHUB_BASE_URL: against real GitHub an `up`
+    without it would delete the environment's Vercel resources.
+    """
+    problems: list[Problem] = []
+    raw_delay = environ.get("RELEASE_GITHUB_WRITE_DELAY_MS", "").strip()
+    if raw_delay and not raw_delay.isdigit():
+        problems.append(Problem(
+            "RELEASE_GITHUB_WRITE_DELAY_MS", f"must be a whole number of milliseconds, got {raw_delay!r}",
+            "unset it (the provider waits 1 s between writes) or set e.g. RELEASE_GITHUB_WRITE_DELAY_MS=0 for the local double"))
+    without_vercel = environ.get("RELEASE_WITHOUT_VERCEL", "").strip().lower() in ("1", "true", "yes")
+    host = urlsplit(environ.get("GITHUB_BASE_URL", "")).hostname
+    if without_vercel and host not in LOOPBACK_HOSTS:
+        problems.append(Problem(
+            "RELEASE_WITHOUT_VERCEL", "leaves the Vercel target out, which only a rehearsal against the local GitHub "
+            "double may do (GITHUB_BASE_URL on 127.0.0.1); against GitHub it would delete the Vercel resources",
+            "unset RELEASE_WITHOUT_VERCEL, or use `make preview` / `make rehearse`, which start the double"))
+    if problems:
+        raise ConfigError(stack, problems)
+    return Connection(int(raw_delay) if raw_delay else None, without_vercel)
 
 
 def read_release() -> tuple[Release, Values]:
