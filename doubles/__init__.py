@@ -1,0 +1,1 @@
+"""Loopback API doubles used by tests and rehearsals (see doubles/README.md)."""
