@@ -7,7 +7,10 @@
 #
 # Order: (a) a `pulumi` of the pinned version already on PATH; (b) the official installer, if its
 # host answers; (c) a build from Go modules (CLI, plus whatever other real piece the module proxy
-# serves), cached by version. Idempotent: a second run only checks the cache.
+# serves), cached by version; the github and random provider plugins are built from their upstream
+# Terraform providers + Pulumi's terraform bridge by our wiring in providers/ (providers/README.md),
+# cached by a hash of those sources, and installed with `pulumi plugin install`. Idempotent: a second
+# run only checks the cache.
 #
 # Versions come from constraints.txt (pulumi==X, pulumi-github==X, pulumi-random==X,
 # pulumiverse-vercel==X). Environment knobs:
@@ -17,7 +20,8 @@
 #   ENGINE_NO_OFFICIAL    1: do not try the official installer
 #   ENGINE_JOBS           parallel compile jobs (go build -p), default: number of cores
 #   PULUMI_HOME           where plugins are installed (Pulumi's own default: ~/.pulumi)
-# Writes $ENGINE_CACHE/v<version>/status: one line per piece, "<piece> ok|refused|missing ...".
+# Writes $ENGINE_CACHE/v<version>/status: one line per piece, "<piece> ok|refused|missing ...", and
+# "schema-<provider> ok <path of the generated schema.json>" (tests/providers reads it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -159,8 +163,8 @@ tidy() {  # tidy DIR: resolve and download the wrapper's modules (go's download 
 build() {  # build DIR OUT PKG LDFLAGS: go build with the release flags, atomically into OUT
   local t0=$SECONDS
   (cd "$1" && nice -n 10 go build -p "${ENGINE_JOBS:-$(nproc)}" -trimpath -buildvcs=false \
-     -tags osusergo,grpcnotrace -ldflags "-s -w $4" -o "$2.tmp" "$3")
-  mv -f "$2.tmp" "$2"
+     -tags osusergo,grpcnotrace -ldflags "-s -w $4" -o "$2.tmp" "$3") || return 1
+  mv -f "$2.tmp" "$2" || return 1
   log "built $(basename "$2") in $((SECONDS - t0))s"
 }
 
@@ -278,37 +282,144 @@ if [ $LANG_OK = 0 ]; then
 fi
 
 # -- resource providers
-provider() {  # provider NAME MODULE VERSION
+# The official provider modules (pulumi-github, pulumi-random, pulumiverse-vercel) are refused by the module
+# proxy here; the refusal is recorded as before. github and random are then built from what they wire (the
+# upstream Terraform provider + Pulumi's terraform bridge) by our Go module in providers/ (providers/README.md).
+official_module() {  # official_module NAME MODULE VERSION: sets OFFICIAL_NOTE; records a refusal
+  local name=$1 mod=$2 ver=$3 j
+  if refused_before "provider-$name"; then
+    OFFICIAL_NOTE="official module refused, see $REFUSED/provider-$name"
+    return 1
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    OFFICIAL_NOTE="official module not checked (no Go toolchain)"
+    return 1
+  fi
+  need_go
+  if ! j=$(fetch "$mod@v$ver"); then
+    refuse "provider-$name" "go mod download -json $mod@v$ver" "$(printf '%s' "$j" | jfield Error)"
+    OFFICIAL_NOTE="official module refused, see $REFUSED/provider-$name"
+    return 1
+  fi
+  OFFICIAL_NOTE="official module $mod@v$ver is served ($(printf '%s' "$j" | jfield Dir)); its build is not automated"
+  return 0
+}
+
+provider() {  # provider NAME MODULE VERSION: a provider we cannot build (vercel: no upstream module either)
   local name=$1 mod=$2 ver=$3 pbin=$VDIR/providers/pulumi-resource-$1
   if plugin_installed resource "$name" "$ver"; then
     log "provider $name $ver: installed in $PLUGINS"
     status "provider-$name ok $PLUGINS/resource-$name-v$ver"
     return
   fi
-  if refused_before "provider-$name"; then
-    log "provider $name $ver: refused by the module proxy on an earlier run ($REFUSED/provider-$name)"
-    status "provider-$name refused (see $REFUSED/provider-$name)"
+  if official_module "$name" "$mod" "$ver"; then
+    if [ -x "$pbin" ]; then
+      plugin_install resource "$name" "$ver" "$pbin"
+      status "provider-$name ok $PLUGINS/resource-$name-v$ver"
+    else
+      log "provider $name $ver: $OFFICIAL_NOTE, see docs/engine.md"
+      status "provider-$name missing (module served, build not automated; binary expected at $pbin)"
+    fi
     return
   fi
-  need_go
-  local j
-  if ! j=$(fetch "$mod@v$ver"); then
-    refuse "provider-$name" "go mod download -json $mod@v$ver" "$(printf '%s' "$j" | jfield Error)"
-    status "provider-$name refused (see $REFUSED/provider-$name)"
-    return
-  fi
-  # Never reached on this machine so far: every provider module is refused (docs/engine.md). Its build
-  # needs per-provider steps (schema embedding, nested shim modules) that cannot be tested here.
-  if [ -x "$pbin" ]; then
-    plugin_install resource "$name" "$ver" "$pbin"
-    status "provider-$name ok $PLUGINS/resource-$name-v$ver"
-  else
-    log "provider $name $ver: $mod@v$ver is now served ($(printf '%s' "$j" | jfield Dir)); its build is not automated yet, see docs/engine.md"
-    status "provider-$name missing (module served, build not automated; binary expected at $pbin)"
-  fi
+  [ -f "$REFUSED/provider-$name" ] && log "provider $name $ver: refused by the module proxy ($REFUSED/provider-$name; ENGINE_RETRY_REFUSED=1 asks again)"
+  status "provider-$name refused (see $REFUSED/provider-$name)"
 }
-provider github github.com/pulumi/pulumi-github/provider/v${GITHUB_VER%%.*} "$GITHUB_VER"
-provider random github.com/pulumi/pulumi-random/provider/v${RANDOM_VER%%.*} "$RANDOM_VER"
+
+PROV_SRC=$ROOT/providers
+# Cache key: the sources of providers/ (Go files, go.mod, go.sum), never the files tfgen generates.
+prov_hash() {
+  (cd "$PROV_SRC" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -not -path './bin/*' \
+     | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+}
+wired_version() {  # wired_version NAME: the official release providers/NAME reproduces (const Version)
+  sed -n 's/^const Version = "\(.*\)"$/\1/p' "$PROV_SRC/$1/info.go" 2>/dev/null | head -n1
+}
+required() {  # required MODULE: its version in providers/go.mod
+  sed -n "s#^[[:space:]]*\(require[[:space:]]*\)\{0,1\}$1 \(v[^[:space:]]*\).*#\2#p" "$PROV_SRC/go.mod" | head -n1
+}
+
+build_bridged() {  # build_bridged DIR: tfgen -> schema (+ metadata) -> provider binary, for github and random
+  local pb=$1 t0=$SECONDS src=$1/provider n
+  rm -rf "$pb" && mkdir -p "$pb/bin"
+  # A copy of providers/ in a directory named "provider": go:embed reads the generated files inside the module,
+  # and tfgen finds the upstream's docs (for descriptions) from a "provider" directory. The tree stays clean.
+  (cd "$PROV_SRC" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -not -path './bin/*' \
+     | tar -cf - -T - | (mkdir -p "$src" && tar -xf - -C "$src"))
+  log "provider plugins: fetching the upstream providers, the terraform bridge and their modules (first time: 236 modules, about 260 MB)"
+  if ! (cd "$src" && go list -deps -f '{{with .Module}}{{.Path}}@{{.Version}}{{end}}' ./github/cmd/pulumi-tfgen-github ./random/cmd/pulumi-tfgen-random >"$pb/modules.txt" 2>"$pb/download.log"); then
+    tail -n 20 "$pb/download.log" >&2
+    return 1
+  fi
+  log "provider plugins: modules ready in $((SECONDS - t0))s ($(sort -u "$pb/modules.txt" | grep -c @) modules)"
+  for n in github random; do
+    local cmd=$src/$n/cmd/pulumi-resource-$n t1=$SECONDS
+    log "provider $n: compiling pulumi-tfgen-$n (several minutes on 2 cores the first time)"
+    build "$src" "$pb/bin/pulumi-tfgen-$n" "./$n/cmd/pulumi-tfgen-$n" "" || return 1
+    log "provider $n: generating the Pulumi schema with tfgen"
+    (cd "$src" && "$pb/bin/pulumi-tfgen-$n" schema --skip-examples --out "$cmd") >"$pb/tfgen-$n.log" 2>&1 \
+      || { tail -n 20 "$pb/tfgen-$n.log" >&2; return 1; }
+    rm -f "$cmd/Pulumi.yaml"
+    mkdir -p "$pb/$n" && cp "$cmd"/*.json "$pb/$n/"
+    build "$src" "$pb/bin/pulumi-resource-$n" "./$n/cmd/pulumi-resource-$n" "" || return 1
+    rm -f "$pb/bin/pulumi-tfgen-$n"
+    log "provider $n: built in $((SECONDS - t1))s"
+  done
+  touch "$pb/ok"
+  log "provider plugins: built in $((SECONDS - t0))s into $pb"
+}
+
+bridged() {  # bridged NAME MODULE VERSION UPSTREAM
+  local name=$1 mod=$2 ver=$3 upstream=$4 wired pbin plugdir
+  official_module "$name" "$mod" "$ver" && log "provider $name $ver: $OFFICIAL_NOTE"
+  wired=$(wired_version "$name")
+  if [ "$wired" != "$ver" ]; then
+    log "provider $name: providers/$name reproduces ${wired:-nothing} but constraints.txt pins $ver: not built"
+    status "provider-$name missing (providers/$name wires ${wired:-?}, constraints.txt pins $ver; $OFFICIAL_NOTE)"
+    return
+  fi
+  if [ ! -f "$PB/ok" ]; then
+    if [ -n "${PB_FAILED:-}" ]; then
+      status "provider-$name missing (build failed, see above; $OFFICIAL_NOTE)"
+      return
+    fi
+    if ! command -v go >/dev/null 2>&1; then
+      log "provider $name: the Go toolchain is needed to build it"
+      status "provider-$name missing (Go toolchain needed to build it; $OFFICIAL_NOTE)"
+      return
+    fi
+    need_go
+    log "provider plugins: building github $GITHUB_VER and random $RANDOM_VER from providers/ (sources $PHASH)"
+    if ! build_bridged "$PB"; then
+      PB_FAILED=1
+      log "provider plugins: build failed (logs in $PB)"
+      status "provider-$name missing (build failed, logs in $PB; $OFFICIAL_NOTE)"
+      return
+    fi
+    # Keep only this build of providers/.
+    find "$VDIR/providers" -mindepth 1 -maxdepth 1 -type d ! -name "$PHASH" -exec rm -rf {} +
+  fi
+  pbin=$PB/bin/pulumi-resource-$name
+  plugdir=$PLUGINS/resource-$name-v$ver
+  if plugin_installed resource "$name" "$ver" && cmp -s "$pbin" "$plugdir/pulumi-resource-$name"; then
+    log "provider $name $ver: built from providers/ ($PHASH), installed in $PLUGINS"
+  else
+    log "provider $name $ver: installing $pbin"
+    pulumi_ plugin install resource "$name" "$ver" --file "$pbin" --reinstall >&2
+  fi
+  status "provider-$name ok $plugdir (built from $upstream $(required "$upstream") + pulumi-terraform-bridge $(required github.com/pulumi/pulumi-terraform-bridge/v3); $OFFICIAL_NOTE)"
+  status "schema-$name ok $PB/$name/schema.json"
+}
+
+PHASH=$(prov_hash)
+PB=$VDIR/providers/$PHASH
+if [ -d "$PROV_SRC" ]; then
+  bridged github github.com/pulumi/pulumi-github/provider/v${GITHUB_VER%%.*} "$GITHUB_VER" github.com/integrations/terraform-provider-github/v6
+  bridged random github.com/pulumi/pulumi-random/provider/v${RANDOM_VER%%.*} "$RANDOM_VER" github.com/terraform-providers/terraform-provider-random
+else
+  provider github github.com/pulumi/pulumi-github/provider/v${GITHUB_VER%%.*} "$GITHUB_VER"
+  provider random github.com/pulumi/pulumi-random/provider/v${RANDOM_VER%%.*} "$RANDOM_VER"
+fi
 provider vercel github.com/pulumiverse/pulumi-vercel/provider/v${VERCEL_VER%%.*} "$VERCEL_VER"
 
 mv -f "$STATUS.new" "$STATUS"
