@@ -13,7 +13,7 @@ env = release.environment
 
 connection = connection_from_env(env.name, os.environ)
 if connection.without_vercel and release.settings.vercel_project:
-    pulumi.log.info(f"Vercel target '{release.settings.vercel_project}' left out: rehearsal against the local GitHub double")
+    pulumi.log.info(f"Vercel target '{release.settings.vercel_project}' left out of this run against the local GitHub double")
 
 environment = ReleaseEnvironment(env.name, release=release, values=values, connection=connection)
 
@@ -22,6 +22,7 @@ pulumi.export("branch", env.branch)
 pulumi.export("promotedFrom", env.promoted_from)
 pulumi.export("production", env.production)
 pulumi.export("githubEnvironment", environment.deployment.name)
+pulumi.export("approvalMechanism", environment.approval_mechanism)
 pulumi.export("branchRulesetId", environment.gate.ruleset.ruleset_id)
 if environment.target:
     pulumi.export("vercelProjectId", environment.target.project.id)

@@ -1,16 +1,21 @@
-"""Benchmark: real-engine `pulumi preview` of each stack against an empty program (the fixed cost).
+"""Benchmark: the real engine and the real github/random plugins against the local GitHub double.
 
-    make bench-engine      (needs the engine: `make engine`; prints figures, asserts nothing)
+    make bench-engine      (needs `make engine`; prints figures, asserts nothing)
 
-Both are previewed in the same run, on a file backend in a temp dir, through the Automation API
-as scripts/pulumi_run.py does, without the policy pack. On a machine without the provider
-plugins (docs/engine.md) a stack's preview ends at the first provider resource: its figure then
-covers config validation and the component registrations only, and is labelled so.
+Per stack, in one run, on a file backend in a temp dir, through scripts/pulumi_run.py (Automation
+API), without the policy pack, the Vercel target left out (its plugin cannot be had here):
+- preview of the stack against the preview of an empty program (the engine's fixed cost): ratio;
+- `up` with the provider's own write delay (1 s between writes, what GitHub asks for) against its
+  floor: GitHub writes x the delay, plus engine start (the empty program's preview);
+- REST calls per resource for that `up`, for a no-op preview and for a refreshed preview.
+Targets: preview <= 1.5x the empty program; `up` <= 1.2x the floor plus engine start; refresh <= one
+GET per resource plus Configure.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -20,52 +25,92 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from pulumi_run import copy_project  # noqa: E402
+from doubles.github import GitHubDouble  # noqa: E402
+from pulumi_run import copy_project, double_settings  # noqa: E402
+from topology.project import read_topology  # noqa: E402
 
 EMPTY = "import pulumi\npulumi.export('ok', True)\n"
+WRITE_DELAY_S = 1.0  # the github provider's default write_delay_ms
 
 
-def preview(project: Path, stack: str, env: dict[str, str]) -> tuple[float, int, str]:
+def run(project: Path, env: dict[str, str], *args: str) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, str(project / "scripts" / "pulumi_run.py"), "preview", "--stack", stack,
-                             "--policy-pack", ""], cwd=project, env=env, capture_output=True, text=True, timeout=600)
-    return time.perf_counter() - start, result.returncode, result.stdout + result.stderr
+    result = subprocess.run([sys.executable, str(project / "scripts" / "pulumi_run.py"), *args, "--policy-pack", ""],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"`{' '.join(args)}` failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    return seconds, result.stdout
+
+
+def calls(double: GitHubDouble) -> list[dict]:
+    return [r for r in double.store.requests() if not r["path"].startswith("/_double")]
+
+
+def resource_count(project: Path, env: dict[str, str], stack: str) -> int:
+    """Provider resources in state (components and the stack are no API objects)."""
+    out = subprocess.run(["pulumi", "stack", "export", "--stack", stack], cwd=project, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return sum(1 for r in json.loads(out)["deployment"]["resources"]
+               if r.get("custom") and not r["type"].startswith("pulumi:providers:"))
+
+
+def bench_stack(tmp: Path, stack: str, repeat: int, base_env: dict[str, str]) -> dict:
+    topology = read_topology(ROOT / "Pulumi.yaml")
+    ours = copy_project(tmp / f"{stack}-ours")
+    empty = copy_project(tmp / f"{stack}-empty", EMPTY)
+    with GitHubDouble(**double_settings(topology, stack)) as double:
+        env = dict(base_env, **double.provider_env(), RELEASE_WITHOUT_VERCEL="1",
+                   PULUMI_BACKEND_URL=f"file://{tmp / f'{stack}-state'}")
+        Path(env["PULUMI_BACKEND_URL"][7:]).mkdir()
+        run(ours, env, "preview", "--stack", stack)  # warm-up: stack creation, bytecode caches
+        run(empty, env, "preview", "--stack", stack)
+        ours_t, empty_t = [], []
+        for _ in range(repeat):
+            empty_t.append(run(empty, env, "preview", "--stack", stack)[0])
+            ours_t.append(run(ours, env, "preview", "--stack", stack)[0])
+        double.store.clear_log()
+        up_s, _ = run(ours, env, "up", "--yes", "--stack", stack)
+        up_calls = calls(double)
+        writes = [c for c in up_calls if c["method"] != "GET"]
+        resources = resource_count(ours, env, stack)
+        double.store.clear_log()
+        run(ours, env, "preview", "--stack", stack)
+        noop_calls = calls(double)
+        double.store.clear_log()
+        run(ours, env, "preview", "--refresh", "--stack", stack)
+        refresh_calls = calls(double)
+    engine_start = statistics.median(empty_t)
+    return dict(stack=stack, preview=statistics.median(ours_t), empty=engine_start, up=up_s,
+                floor=len(writes) * WRITE_DELAY_S, engine_start=engine_start, resources=resources,
+                up_calls=len(up_calls), writes=len(writes), noop_calls=len(noop_calls),
+                refresh_calls=len(refresh_calls), refresh_gets=sum(c["method"] == "GET" for c in refresh_calls))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--stacks", default="staging,production")
     args = parser.parse_args()
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RELEASE_"))}
+    base_env.update(PULUMI_CONFIG_PASSPHRASE=os.environ.get("PULUMI_CONFIG_PASSPHRASE") or "release-topology-demo",
+                    PULUMI_SKIP_UPDATE_CHECK="true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true")
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        (tmp_path / "state").mkdir()
-        env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{tmp_path / 'state'}",
-                   PULUMI_CONFIG_PASSPHRASE=os.environ.get("PULUMI_CONFIG_PASSPHRASE") or "release-topology-demo",
-                   PULUMI_SKIP_UPDATE_CHECK="true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true")
-        ours = copy_project(tmp_path / "ours")
-        empty = copy_project(tmp_path / "empty", EMPTY)
-        rows = []
-        for stack in ("staging", "production"):
-            preview(ours, stack, env)  # warm-up: stack creation, bytecode caches
-            preview(empty, stack, env)
-            ours_t, empty_t, complete = [], [], True
-            for _ in range(args.repeat):
-                seconds, code, out = preview(empty, stack, env)
-                assert code == 0, out
-                empty_t.append(seconds)
-                seconds, code, out = preview(ours, stack, env)
-                complete = complete and code == 0
-                if code != 0 and "no resource plugin" not in out:
-                    raise SystemExit(f"preview of {stack} failed for another reason:\n{out[-2000:]}")
-                ours_t.append(seconds)
-            rows.append((stack, statistics.median(ours_t), statistics.median(empty_t), complete))
-    print(f"real-engine preview, median of {args.repeat} (pulumi CLI + Automation API, file backend, no policy pack)")
-    print(f"{'stack':<12} {'program s':>9} {'empty s':>8} {'ratio':>6}  note")
-    for stack, ours_s, empty_s, complete in rows:
-        note = "full preview" if complete else "ends at the first provider resource: provider plugins missing (docs/engine.md)"
-        print(f"{stack:<12} {ours_s:>9.2f} {empty_s:>8.2f} {ours_s / empty_s:>6.2f}  {note}")
+        rows = [bench_stack(Path(tmp), stack, args.repeat, base_env) for stack in args.stacks.split(",")]
+    print(f"real engine + github/random plugins built from upstream, against the GitHub double "
+          f"(median of {args.repeat} previews; one up; no policy pack; Vercel target left out)")
+    print(f"{'stack':<11} {'preview s':>9} {'empty s':>7} {'ratio':>5} | {'up s':>6} {'floor+start s':>13} {'ratio':>5} | "
+          f"{'res':>3} {'writes':>6} {'calls/res up':>12} {'no-op':>5} {'refresh GETs/res':>16}")
+    for r in rows:
+        floor = r["floor"] + r["engine_start"]
+        print(f"{r['stack']:<11} {r['preview']:>9.2f} {r['empty']:>7.2f} {r['preview'] / r['empty']:>5.2f} | "
+              f"{r['up']:>6.1f} {floor:>13.1f} {r['up'] / floor:>5.2f} | {r['resources']:>3} {r['writes']:>6} "
+              f"{r['up_calls'] / r['resources']:>12.2f} {r['noop_calls']:>5} "
+              f"{r['refresh_gets'] / r['resources']:>16.2f}  (refresh calls {r['refresh_calls']}, incl. Configure)")
+    print("targets: preview ratio <= 1.5; up ratio <= 1.2; refresh <= 1 GET per resource + Configure")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,10 @@ def write_project(root: Path, environments: int, entries: int) -> list[tuple[str
     (root / "Pulumi.yaml").write_text(yaml.safe_dump({
         "name": "release-topology", "runtime": "python",
         "config": {"repository": {"value": "bench/app"}, "environments": {"value": envs},
-                   "statusChecks": {"value": ["ci/test"]}, "catalogue": {"value": catalogue}},
+                   "statusChecks": {"value": ["ci/test"]}, "catalogue": {"value": catalogue},
+                   # Enterprise: every environment keeps its reviewers (the largest stacks).
+                   "githubPlan": {"value": "enterprise"}, "repositoryVisibility": {"value": "private"},
+                   "vercelPlan": {"value": "pro"}},
     }))
     stacks = []
     for env in envs:

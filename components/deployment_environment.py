@@ -1,4 +1,19 @@
-"""The GitHub deployment environment: who approves, from which branch, how long to wait."""
+"""The GitHub deployment environment: who approves, from which branch, how long to wait.
+
+What reaches GitHub (terraform-provider-github v6.13.0 github/resource_github_repository_environment.go
+createUpdateEnvironmentData; google/go-github v88 github/repos_environments.go): every PUT carries
+`wait_timer` (0 when unset, MarshalJSON), `reviewers` (null when unset, no omitempty), `can_admins_bypass`
+(the input, default true), `prevent_self_review` (the input, default false) and `deployment_branch_policy`.
+On a private Pro/Team repository GitHub answers 422 to protection fields; go-github then retries with
+`deployment_branch_policy` alone, but only when reviewers are empty and the wait timer 0, silently
+dropping whatever can_admins_bypass and prevent_self_review said.
+
+So on a plan without a feature its inputs stay unset: the first PUT then holds GitHub's own defaults
+only, a retry (if GitHub answers 422 to defaults at all) drops nothing that was declared, and the
+read-back equals the inputs: no 422 reaches `up`, no perpetual diff. Reviewers or a wait timer there
+would be a 422 that reaches `up`: topology/rules.py refuses them before anything registers.
+tests/test_plans.py replays that request body for every plan.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +23,7 @@ import pulumi
 import pulumi_github as github
 
 from topology.model import Reviewer
+from topology.plans import GithubFeatures
 
 
 def reviewer_id(reviewer: Reviewer, opts: pulumi.InvokeOptions) -> pulumi.Input[int]:
@@ -28,21 +44,26 @@ class DeploymentEnvironment(pulumi.ComponentResource):
         environment: str,
         branch: str,
         reviewers: Sequence[Reviewer],
+        features: GithubFeatures,
         wait_timer: int = 0,
         production: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("release-topology:github:DeploymentEnvironment", name, None, opts)
-        invoke_opts = pulumi.InvokeOptions(parent=self)
-        users = [reviewer_id(r, invoke_opts) for r in reviewers]
+        # Only the protections the plan accepts (module docstring): the others stay unset.
+        protection: dict = {}
+        if features.environment_reviewers:
+            users = [reviewer_id(r, pulumi.InvokeOptions(parent=self)) for r in reviewers]
+            protection.update(reviewers=[{"users": users}] if users else [], prevent_self_review=True)
+        if features.wait_timer:
+            protection["wait_timer"] = wait_timer
+        if features.admin_bypass_off:
+            protection["can_admins_bypass"] = not production
         self.environment = github.RepositoryEnvironment(
             f"{name}-environment",
             repository=repository,
             environment=environment,
-            reviewers=[{"users": users}] if users else [],
-            prevent_self_review=True,
-            can_admins_bypass=not production,
-            wait_timer=wait_timer,
+            **protection,
             deployment_branch_policy={"protected_branches": False, "custom_branch_policies": True},
             # Deleting an environment deletes its secrets and deployment history with it.
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=production),

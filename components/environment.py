@@ -6,6 +6,7 @@ import pulumi
 import pulumi_github as github
 
 from topology.config import Connection, Release, Values
+from topology.plans import Approval, describe_approval
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
 from .github_gates import BranchGate, ReleaseArchive
@@ -47,6 +48,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             status_checks=topology.status_checks,
             required_deployment=release.source.name if release.source else None,
             bypass_actors=settings.bypass_actors,
+            code_owners_approve=release.approval is Approval.CODE_OWNER_REVIEW,
             opts=child,
         )
         self.archive = None
@@ -60,6 +62,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             environment=env.name,
             branch=env.branch,
             reviewers=settings.reviewers,
+            features=topology.plans.github_features,
             wait_timer=settings.wait_timer,
             production=env.production,
             opts=child,
@@ -87,4 +90,9 @@ class ReleaseEnvironment(pulumi.ComponentResource):
                 production=env.production,
                 opts=child,
             )
-        self.register_outputs({"environment": env.name, "branch": env.branch})
+        # The preview says how a person approves what reaches this environment on the declared plan.
+        self.approval_mechanism = release.approval.value if release.approval else "none"
+        sentence = describe_approval(release.approval, branch=env.branch, reviewers=[r.handle for r in settings.reviewers],
+                                     approvals=settings.required_approvals)
+        pulumi.log.info(f"{env.name}: {sentence}", resource=self)
+        self.register_outputs({"environment": env.name, "branch": env.branch, "approvalMechanism": self.approval_mechanism})

@@ -19,6 +19,8 @@ class BranchGate(pulumi.ComponentResource):
 
     When the environment is promoted from another one, merging requires a successful
     deployment of that environment: what reaches production existed and worked in staging.
+    With `code_owners_approve`, the merge needs a code owner's approval (CODEOWNERS names the
+    environment's reviewers): how the CTO decides on plans without environment reviewers.
     """
 
     def __init__(
@@ -31,6 +33,7 @@ class BranchGate(pulumi.ComponentResource):
         status_checks: Sequence[str],
         required_deployment: str | None = None,
         bypass_actors: Sequence[BypassActor] = (),
+        code_owners_approve: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("release-topology:github:BranchGate", name, None, opts)
@@ -39,8 +42,10 @@ class BranchGate(pulumi.ComponentResource):
                 "required_approving_review_count": required_approvals,
                 "dismiss_stale_reviews_on_push": True,
                 "required_review_thread_resolution": True,
-                "require_code_owner_review": False,
-                "require_last_push_approval": False,
+                "require_code_owner_review": code_owners_approve,
+                # The analogue of an environment's prevent-self-review: whoever pushed last
+                # cannot be the one whose approval lets it merge.
+                "require_last_push_approval": code_owners_approve,
             },
             "non_fast_forward": True,
             "deletion": True,

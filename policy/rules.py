@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from topology import codeowners
 from topology.config import emergency_from_env
 from topology.model import NAMESPACE, ConfigError, DeployWindow, Environment, Topology, decode, parse_window
-from topology.project import read_topology
+from topology.plans import Approval, GithubFeatures, approval_mechanism
+from topology.project import read_topology, stack_reviewers
 from topology.rules import resolve_source, stripe_mode_violation
 
 MANDATORY = "mandatory"
@@ -51,6 +53,9 @@ class Context:
     stack: str
     topology: Topology | None
     vercel_project: str | None = None
+    reviewers: tuple[str, ...] = ()  # the stack file's reviewer handles
+    production_reviewers: tuple[str, ...] = ()  # every production stack's: the code owners CODEOWNERS names
+    codeowners: str | None = None  # the checkout's CODEOWNERS text, None when there is none
     min_approvals: int = 1
     window: DeployWindow = DeployWindow()
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
@@ -71,6 +76,21 @@ class Context:
     def source(self) -> Environment | None:
         env = self.environment
         return resolve_source(self.topology, env) if env and self.topology else None
+
+    @property
+    def features(self) -> GithubFeatures | None:
+        return self.topology.plans.github_features if self.topology else None
+
+    @property
+    def approval(self) -> Approval | None:
+        """How a person approves what reaches this stack's environment on the declared plan."""
+        if self.features is None or self.environment is None:
+            return None
+        return approval_mechanism(self.features, production=self.production, has_reviewers=bool(self.reviewers))
+
+    @property
+    def plan_words(self) -> str:
+        return self.topology.plans.github_words if self.topology else "the declared plan"
 
     @property
     def catalogue_secrets(self) -> frozenset[str]:
@@ -186,6 +206,13 @@ def gate_findings(ruleset: Resource, ctx: Context, *, require_deployment: bool) 
             yield ruleset.name, f"{where}: requires {approvals:g} approvals, policy requires >= {ctx.min_approvals}"
         if not pr.get("dismissStaleReviewsOnPush"):
             yield ruleset.name, f"{where}: stale reviews are not dismissed on push"
+        if require_deployment and ctx.approval is Approval.CODE_OWNER_REVIEW:
+            # On this plan the code owners' approval of the merge is how the CTO decides.
+            if not pr.get("requireCodeOwnerReview"):
+                yield ruleset.name, (f"{where}: does not require a code owner's review, the only way {ctx.plan_words} "
+                                     "lets the reviewers approve production")
+            if not pr.get("requireLastPushApproval"):
+                yield ruleset.name, f"{where}: whoever pushed last may approve it (last-push approval is off)"
     if not ((rules.get("requiredStatusChecks") or {}).get("requiredChecks")):
         yield ruleset.name, f"{where}: no required status checks"
     if not rules.get("nonFastForward"):
@@ -235,13 +262,89 @@ def check_deployment_environments(resources: Sequence[Resource], ctx: Context) -
         for x in own:
             if x.props.get("branchPattern") != env.branch or x.props.get("tagPattern"):
                 yield x.name, f"{where}: deploys from '{x.props.get('branchPattern') or x.props.get('tagPattern')}', not only its own branch '{env.branch}'"
-        if env.production:
-            if not any((rv.get("users") or rv.get("teams")) for rv in p.get("reviewers") or []):
+        # Never demand what the plan cannot give: on other plans the code owners approve (production gate).
+        features = ctx.features
+        if env.production and features and features.environment_reviewers:
+            if not _has_reviewers(p):
                 yield r.name, f"{where}: production has no required reviewer"
             if not p.get("preventSelfReview"):
                 yield r.name, f"{where}: production allows self-review"
-            if p.get("canAdminsBypass", True):
-                yield r.name, f"{where}: production lets admins bypass its protection"
+        if env.production and features and features.admin_bypass_off and p.get("canAdminsBypass", True):
+            yield r.name, f"{where}: production lets admins bypass its protection"
+
+
+def _has_reviewers(environment: Mapping[str, Any]) -> bool:
+    return any((rv.get("users") or rv.get("teams")) for rv in environment.get("reviewers") or [])
+
+
+# --- 3b. What the plan accepts ------------------------------------------------------------------
+
+
+def check_plan_accepts(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """Nothing GitHub refuses on the declared plan: it would fail `up` (422) or be dropped silently."""
+    features = ctx.features
+    if features is None:
+        return
+    # A plan without rulesets or environments (Free + private) is refused with the topology itself.
+    p = resource.props
+    where = f"stack '{ctx.stack}'"
+    if resource.type == RULESET and p.get("enforcement") == "evaluate" and not features.ruleset_evaluate:
+        yield resource.name, f"{where}: ruleset enforcement 'evaluate' needs GitHub Enterprise"
+    if resource.type != GH_ENVIRONMENT:
+        return
+    refused = []
+    if not features.environment_reviewers and _has_reviewers(p):
+        refused.append("required reviewers (422)")
+    if not features.environment_reviewers and p.get("preventSelfReview"):
+        refused.append("prevent-self-review (422, or silently dropped by the provider's retry)")
+    if not features.wait_timer and (p.get("waitTimer") or 0) > 0:
+        refused.append("a wait timer (422)")
+    if not features.admin_bypass_off and p.get("canAdminsBypass") is False:
+        refused.append("turning admin bypass off (silently dropped by the provider's retry: a perpetual diff)")
+    for what in refused:
+        yield resource.name, f"{where} environment '{p.get('environment')}': {ctx.plan_words} does not take {what}"
+
+
+# --- 3c. Code owners approve production where the plan has no environment reviewers ----------------
+
+
+def _code_owner_gates(resources: Sequence[Resource], ctx: Context) -> list[Resource]:
+    env = ctx.environment
+    if env is None or not env.production:
+        return []
+    return [r for r in _branch_rulesets_on(resources, env.branch)
+            if ((r.props.get("rules") or {}).get("pullRequest") or {}).get("requireCodeOwnerReview")]
+
+
+def check_code_owners(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    """A production gate that requires code-owner review: CODEOWNERS gives every path to the reviewers."""
+    if ctx.codeowners is None or not _code_owner_gates(resources, ctx):
+        return
+    for problem in codeowners.problems(ctx.codeowners, ctx.production_reviewers):
+        yield ctx.stack, f"stack '{ctx.stack}': CODEOWNERS {problem}"
+
+
+def check_code_owners_file(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
+    """Without a CODEOWNERS file a required code-owner review requires nobody (advisory: the file may live
+    in a repository other than this checkout)."""
+    if ctx.codeowners is None and _code_owner_gates(resources, ctx):
+        yield ctx.stack, (f"stack '{ctx.stack}': the production gate requires a code owner's review but this checkout "
+                          f"has no CODEOWNERS ({', '.join(codeowners.LOCATIONS)}): nobody is a code owner")
+
+
+# --- 3d. Protection the plan offers but the environment leaves unused -----------------------------
+
+
+def check_unused_protection(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """Advisory: a non-production environment without the reviewers the plan offers (production's are mandatory)."""
+    features = ctx.features
+    if resource.type != GH_ENVIRONMENT or ctx.production or not (features and features.environment_reviewers):
+        return
+    where = f"stack '{ctx.stack}' environment '{resource.props.get('environment')}'"
+    if not _has_reviewers(resource.props):
+        yield resource.name, f"{where}: {ctx.plan_words} offers required reviewers; none are declared"
+    elif not resource.props.get("preventSelfReview"):
+        yield resource.name, f"{where}: {ctx.plan_words} offers prevent-self-review; it is off"
 
 
 # --- 4. Generated secrets -----------------------------------------------------------------------
@@ -264,6 +367,14 @@ def check_sensitive(resource: Resource, ctx: Context) -> Iterable[Finding]:
         yield resource.name, f"stack '{ctx.stack}': Vercel variable {key} carries a secret but is not sensitive"
     if resource.type == GH_VARIABLE:
         yield resource.name, f"stack '{ctx.stack}': {key} is a secret delivered as a plain GitHub variable"
+
+
+def check_sensitive_targets(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    # terraform-provider-vercel: "Environment variables targeting `development` must explicitly set
+    # `sensitive = false`" (Vercel docs, "Sensitive environment variables": not available in development).
+    if resource.type == VERCEL_ENV and resource.props.get("sensitive") and "development" in (resource.props.get("targets") or []):
+        yield resource.name, (f"stack '{ctx.stack}': Vercel variable {resource.props.get('key')} is sensitive and targets "
+                              "development, which Vercel refuses")
 
 
 # --- 6. Release archive -------------------------------------------------------------------------
@@ -407,11 +518,31 @@ RULES: list[Rule] = [
          "No direct push to main; PR mandatory; tests in staging first (koomy-deployment-release-policy).",
          MANDATORY, "preview and update", "restore BranchGate's defaults; raise requiredApprovals",
          "stack", check_production_gate),
-    Rule("deployment-environments", "Each GitHub environment deploys only from its own branch; production has "
-         "required reviewers, prevents self-review and gives admins no bypass.",
+    Rule("deployment-environments", "Each GitHub environment deploys only from its own branch; where the plan offers "
+         "them, production has required reviewers, prevents self-review and gives admins no bypass.",
          "The CTO decides production deploys; each branch its own environment (koomy, airhost).",
          MANDATORY, "preview and update", "set reviewers in the stack; keep DeploymentEnvironment's defaults",
          "stack", check_deployment_environments),
+    Rule("plan-accepts", "Nothing the declared GitHub plan refuses: rulesets and environments where the plan has "
+         "none, environment reviewers, prevent-self-review, wait timers or admin bypass off below Enterprise on a "
+         "private repository, enforcement 'evaluate' below Enterprise.",
+         "No surprises at `up`: no 403/404/422 half-way, no field the provider drops silently (issue 10).",
+         MANDATORY, "preview and update", "keep DeploymentEnvironment's plan-driven inputs; declare the real githubPlan",
+         "resource", check_plan_accepts),
+    Rule("code-owners", "Where the production gate requires a code owner's review, CODEOWNERS gives every path (`*`, "
+         "and nothing after it) to exactly the production reviewers.",
+         "The CTO decides production deploys (koomy), on plans without environment reviewers.",
+         MANDATORY, "preview and update", "python -m topology codeowners > .github/CODEOWNERS, merged through a pull request",
+         "stack", check_code_owners),
+    Rule("code-owners-file", "The production gate requires a code owner's review but the checkout has no CODEOWNERS.",
+         "The CTO decides production deploys (koomy), on plans without environment reviewers.",
+         ADVISORY, "preview and update", "python -m topology codeowners > .github/CODEOWNERS, merged through a pull request "
+         "(or check the managed repository's file: python -m topology codeowners --check)",
+         "stack", check_code_owners_file),
+    Rule("plan-unused-protection", "A non-production environment leaves unused the required reviewers or "
+         "prevent-self-review the declared plan offers.",
+         "The strongest protection the plan allows (issue 10).",
+         ADVISORY, "preview and update", "declare reviewers for the stack", "resource", check_unused_protection),
     Rule("generated-secrets-random-password", "Generated secrets come from RandomPassword/RandomBytes, never RandomString.",
          "Secrets changed for production, never shared or exposed (mbayar-go-live-plan).",
          MANDATORY, "preview and update", "replace RandomString by RandomPassword",
@@ -420,6 +551,9 @@ RULES: list[Rule] = [
          "GitHub variables.", "Per-environment secrets on Vercel and the backend (luneo-production-deployment-plan).",
          MANDATORY, "preview and update", "mark the catalogue entry's kind as a secret kind",
          "resource", check_sensitive),
+    Rule("vercel-sensitive-targets", "A sensitive Vercel variable never targets development (Vercel refuses it).",
+         "Per-environment secrets on Vercel (luneo-production-deployment-plan).",
+         MANDATORY, "preview and update", "target production (and preview) only", "resource", check_sensitive_targets),
     Rule("release-archive", "The production stack protects release tags from deletion and update.",
          "Old mains are archived, never deleted; every deploy revertible (koomy-environment-promotion-strategy).",
          MANDATORY, "preview and update", "keep ReleaseArchive in the production stack",
@@ -464,18 +598,31 @@ def _topology_at(path: Path, _mtime: int) -> Topology | None:
         return None
 
 
-def stack_vercel_project(root: Path, stack: str) -> str | None:
+def stack_facts(root: Path, stack: str) -> tuple[str | None, tuple[str, ...]]:
+    """The stack file's Vercel project and reviewer handles (plain config)."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        return None
-    return _vercel_project_at(path, path.stat().st_mtime_ns)
+        return None, ()
+    return _stack_facts_at(path, path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)
-def _vercel_project_at(path: Path, _mtime: int) -> str | None:
+def _stack_facts_at(path: Path, _mtime: int) -> tuple[str | None, tuple[str, ...]]:
+    # Cached per file version, like the topology.
     config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    value = decode(config.get(f"{NAMESPACE}:vercelProject"))
-    return value if isinstance(value, str) else None
+    project = decode(config.get(f"{NAMESPACE}:vercelProject"))
+    stack = path.name[len("Pulumi."):-len(".yaml")]
+    return (project if isinstance(project, str) else None), tuple(stack_reviewers(stack, path.parent))
+
+
+def checkout_codeowners(root: Path) -> str | None:
+    path = codeowners.find(root)
+    return _text_at(path, path.stat().st_mtime_ns) if path else None
+
+
+@functools.lru_cache(maxsize=8)
+def _text_at(path: Path, _mtime: int) -> str:
+    return path.read_text()
 
 
 def policy_settings(policy_config: Mapping[str, Any], topology: Topology | None) -> tuple[int, DeployWindow, list[str]]:
@@ -514,10 +661,17 @@ def build_context(
     topology = project_topology(root)
     approvals, window, errors = policy_settings(policy_config, topology)
     emergency, reason = emergency_from_env(environ)
+    vercel_project, reviewers = stack_facts(root, stack)
+    productions = [e.name for e in topology.environments if e.production] if topology else []
+    # The same handles, in the same order, as `python -m topology codeowners` writes.
+    production_reviewers = tuple(dict.fromkeys(h for name in productions for h in stack_facts(root, name)[1]))
     ctx = Context(
         stack=stack,
         topology=topology,
-        vercel_project=stack_vercel_project(root, stack),
+        vercel_project=vercel_project,
+        reviewers=reviewers,
+        production_reviewers=production_reviewers,
+        codeowners=checkout_codeowners(root),
         min_approvals=approvals,
         window=window,
         now=now or dt.datetime.now(dt.timezone.utc),

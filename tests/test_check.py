@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from policy.check import main, run_check
+from topology import codeowners
 from harness import ROOT_DIR
 
 SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY")
@@ -36,17 +37,30 @@ def project_copy(tmp_path: Path, edit_stack=None, edit_project=None, stack: str 
         doc = yaml.safe_load(path.read_text())
         edit_project(doc["config"])
         path.write_text(yaml.safe_dump(doc))
+    # The repository as the README has it: CODEOWNERS generated and merged (the shipped plan's approval).
+    (tmp_path / ".github").mkdir(exist_ok=True)
+    (tmp_path / ".github" / "CODEOWNERS").write_text(codeowners.render(["koomy-cto"]))
     return tmp_path
 
 
-@pytest.mark.parametrize("stack", ["staging", "production"])
-def test_clean_stack_passes_with_only_advisories(tmp_path, stack):
+# On the shipped plan (GitHub Team, private) production's gate requires code-owner review; staging's does not.
+@pytest.mark.parametrize("stack, advisories", [("staging", 1), ("production", 0)])
+def test_clean_stack_passes_with_only_advisories(tmp_path, stack, advisories):
     code, text = run_check(stack, root=project_copy(tmp_path), now=TUESDAY, environ={})
     assert code == 0, text
     assert f"offline check of stack '{stack}'" in text
-    assert "0 mandatory and 1 advisory violations" in text
-    assert "checkov-ckv-github-13-code-owner-review" in text
+    assert f"0 mandatory and {advisories} advisory violations" in text
+    assert ("checkov-ckv-github-13-code-owner-review" in text) is (stack == "staging")
     assert "4 encrypted secrets were not decrypted" in text
+
+
+def test_wrong_codeowners_is_mandatory_offline(tmp_path):
+    root = project_copy(tmp_path)
+    (root / ".github" / "CODEOWNERS").write_text("* @koomy-cto\n/.github/workflows/ @intern\n")
+    code, text = run_check("production", root=root, now=TUESDAY, environ={})
+    assert code == 1
+    assert re.search(r"^mandatory +code-owners +production", text, re.M)
+    assert "`/.github/workflows/` is owned by @intern, which overrides `*`" in text
 
 
 def test_live_publishable_key_in_staging_is_a_config_error(tmp_path):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from pulumi_policy import (
     PolicyResource,
     PolicyResourceOptions,
@@ -28,7 +30,9 @@ from policy.rules import (
     in_window,
     policy_settings,
 )
-from topology.model import DeployWindow
+from topology import codeowners
+from topology.model import ConfigError, DeployWindow
+from topology.project import production_reviewers, read_topology
 from policy.check import to_resources
 from harness import ROOT_DIR, TEST_SECRETS, run_stack
 
@@ -45,13 +49,15 @@ def _opts() -> PolicyResourceOptions:
                                  additional_secret_outputs=[], custom_timeouts=None)
 
 
-def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dry_run=False, monkeypatch=None):
+def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dry_run=False, monkeypatch=None,
+                 root: Path):
     """Run every policy of the pack on the resources; return (policy name, message) pairs.
 
     Props go through the SDK's unknown-checking proxy, as the engine's analyzer hands them over:
     a rule that reads a value unknown during preview raises here as it would there.
     """
     monkeypatch.setattr(policies, "clock", lambda: now)
+    monkeypatch.setattr(policies, "PROJECT_ROOT", root)
     monkeypatch.setenv("PULUMI_DRY_RUN", "true" if dry_run else "false")
     monkeypatch.delenv("PULUMI_STACK", raising=False)
     found = []
@@ -75,19 +81,66 @@ def through_pack(resources: list[Resource], *, config=None, now=WEEKDAY_NOON, dr
     return sorted(found)
 
 
-def through_check(resources, stack, *, config=None, now=WEEKDAY_NOON, dry_run=False, environ=None):
-    violations, errors = evaluate_configured(resources, ROOT_DIR, stack, config or {}, dry_run=dry_run,
+def through_check(resources, stack, *, config=None, now=WEEKDAY_NOON, dry_run=False, environ=None, root: Path):
+    violations, errors = evaluate_configured(resources, root, stack, config or {}, dry_run=dry_run,
                                              environ=environ or {}, now=now)
     assert not errors
     return sorted((v.rule, v.message) for v in violations)
 
 
+class Project(dict):
+    """What a project copy registers per stack (`project[stack]`), and the copy's root the rules read."""
+
+    def __init__(self, root: Path):
+        super().__init__({stack: to_resources(run_stack(stack, root=root).registrations)
+                          for stack in ("staging", "production")})
+        self.root = root
+
+
+def project_copy(root: Path, *, plan: dict | None = None, stack_edits: dict | None = None,
+                 with_codeowners: bool = True) -> Path:
+    """The shipped Pulumi.yaml and stack files, the plan keys replaced, and (by default) the CODEOWNERS
+    file `python -m topology codeowners` generates, as a repository following the README would have."""
+    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml"):
+        shutil.copy(ROOT_DIR / name, root / name)
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project["config"].update({key: {"value": value} for key, value in (plan or {}).items()})
+    (root / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+    for stack, values in (stack_edits or {}).items():
+        doc = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text())
+        doc["config"].update({f"release-topology:{k}": v for k, v in values.items()})
+        (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
+    if with_codeowners:
+        (root / ".github").mkdir()
+        handles = production_reviewers(read_topology(root / "Pulumi.yaml"), root)
+        (root / ".github" / "CODEOWNERS").write_text(codeowners.render(handles))
+    return root
+
+
+SHIPPED_ROOT: Path | None = None  # the shipped plan's copy, the rules' project unless a test passes another
+
+
 @pytest.fixture(scope="module")
-def registered():
-    return {stack: to_resources(run_stack(stack).registrations) for stack in ("staging", "production")}
+def registered(tmp_path_factory):
+    global SHIPPED_ROOT
+    SHIPPED_ROOT = project_copy(tmp_path_factory.mktemp("shipped"))
+    return Project(SHIPPED_ROOT)
 
 
-def verdicts(resources, stack, monkeypatch, **kw):
+CTO = [{"handle": "koomy-cto", "id": 1234567}]
+ENTERPRISE = {"githubPlan": "enterprise"}
+
+
+@pytest.fixture(scope="module")
+def enterprise(tmp_path_factory):
+    """Enterprise with a private repository: staging has reviewers too, as it would there."""
+    return Project(project_copy(tmp_path_factory.mktemp("enterprise"), plan=ENTERPRISE,
+                               stack_edits={"staging": {"reviewers": CTO}}))
+
+
+def verdicts(resources, stack, monkeypatch, *, root: Path | None = None, **kw):
+    root = root or SHIPPED_ROOT
+    kw["root"] = root
     environ = kw.pop("environ", {})
     for key in ("RELEASE_EMERGENCY", "RELEASE_EMERGENCY_REASON"):
         monkeypatch.delenv(key, raising=False)
@@ -123,13 +176,32 @@ def rules_of(found):
 # --- the program as registered passes every mandatory rule ----------------------------------------
 
 
+CKV13 = "checkov-ckv-github-13-code-owner-review"
+PLANS = {
+    # plan keys -> the advisories left per stack. Only staging's gate lacks code-owner review where
+    # production's code owners approve; where environment reviewers approve, no gate requires it.
+    "team-private": ({}, {"staging": {CKV13}, "production": set()}),
+    "pro-private": ({"githubPlan": "pro"}, {"staging": {CKV13}, "production": set()}),
+    "enterprise-private": (ENTERPRISE, {"staging": {CKV13, "plan-unused-protection"}, "production": {CKV13}}),
+    "free-public": ({"githubPlan": "free", "repositoryVisibility": "public"},
+                    {"staging": {CKV13, "plan-unused-protection"}, "production": {CKV13}}),
+}
+
+
+@pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_registered_program_passes(stack, registered, monkeypatch):
-    found = verdicts(registered[stack], stack, monkeypatch)
+def test_registered_program_passes_on_every_plan(plan, stack, monkeypatch, tmp_path):
+    keys, advisories = PLANS[plan]
+    project = Project(project_copy(tmp_path, plan=keys))
+    found = verdicts(project[stack], stack, monkeypatch, root=project.root)
     mandatory = {r.name for r in RULES if r.level == MANDATORY}
     assert not rules_of(found) & mandatory, found
-    # Only the advisory code-owner check remains: no CODEOWNERS is declared.
-    assert rules_of(found) == {"checkov-ckv-github-13-code-owner-review"}
+    assert rules_of(found) == advisories[stack], found
+
+
+def test_shipped_plan_passes_with_staging_advisory_only(registered, monkeypatch):
+    assert rules_of(verdicts(registered["staging"], "staging", monkeypatch)) == {CKV13}
+    assert verdicts(registered["production"], "production", monkeypatch) == []
 
 
 # --- one failing fixture per rule ---------------------------------------------------------------
@@ -188,10 +260,110 @@ def test_policy_config_is_validated():
     (lambda p: p.update(deploymentBranchPolicy={"protectedBranches": True, "customBranchPolicies": False}),
      "deployments are not restricted to a custom branch policy"),
 ], ids=["admin-bypass", "no-reviewer", "self-review", "any-protected-branch"])
-def test_production_environment_weakened(registered, monkeypatch, mutate, expected):
+def test_production_environment_weakened(enterprise, monkeypatch, mutate, expected):
+    # Environment reviewers, self-review and admin bypass exist on Enterprise (or a public repository).
+    bad = edit(enterprise["production"], "deployment-environment", mutate)
+    found = verdicts(bad, "production", monkeypatch, root=enterprise.root)
+    assert any(rule == "deployment-environments" and expected in m for rule, m in found), found
+
+
+def test_team_private_never_demands_environment_reviewers(registered, monkeypatch):
+    """What the plan cannot give is not demanded: no red build the user cannot fix."""
+    found = verdicts(registered["production"], "production", monkeypatch)
+    assert "deployment-environments" not in rules_of(found)
+    env = next(r for r in registered["production"] if r.name.endswith("deployment-environment"))
+    assert "reviewers" not in env.props and "preventSelfReview" not in env.props
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda p: p.update(reviewers=[{"users": [1234567]}]), "does not take required reviewers (422)"),
+    (lambda p: p.update(preventSelfReview=True), "does not take prevent-self-review"),
+    (lambda p: p.update(waitTimer=5), "does not take a wait timer (422)"),
+    (lambda p: p.update(canAdminsBypass=False), "does not take turning admin bypass off"),
+], ids=["reviewers", "self-review", "wait-timer", "admin-bypass-off"])
+def test_what_team_private_refuses_is_mandatory(registered, monkeypatch, mutate, expected):
     bad = edit(registered["production"], "deployment-environment", mutate)
     found = verdicts(bad, "production", monkeypatch)
-    assert any(rule == "deployment-environments" and expected in m for rule, m in found), found
+    assert any(rule == "plan-accepts" and "GitHub team with a private repository" in m and expected in m
+               for rule, m in found), found
+
+
+def test_defaults_the_provider_fills_in_are_accepted(registered, monkeypatch):
+    # After the provider's Check the inputs may hold its defaults: those are what GitHub keeps anyway.
+    ok = edit(registered["production"], "deployment-environment",
+              lambda p: p.update(canAdminsBypass=True, preventSelfReview=False, waitTimer=0, reviewers=[]))
+    assert verdicts(ok, "production", monkeypatch) == []
+
+
+def test_evaluate_enforcement_needs_enterprise(registered, enterprise, monkeypatch):
+    evaluate = lambda p: p.update(enforcement="evaluate")  # noqa: E731
+    found = verdicts(edit(registered["staging"], "branch-gate-ruleset", evaluate), "staging", monkeypatch)
+    assert ("plan-accepts", "stack 'staging': ruleset enforcement 'evaluate' needs GitHub Enterprise") in found
+    found = verdicts(edit(enterprise["staging"], "branch-gate-ruleset", evaluate), "staging", monkeypatch,
+                     root=enterprise.root)
+    assert "plan-accepts" not in rules_of(found)
+
+
+def test_free_private_is_refused_with_the_topology(registered, monkeypatch, tmp_path):
+    # The program refuses Free + private before registering anything (tests/test_plans.py); the rules
+    # that read the topology stand down rather than judge resources against a plan that cannot hold them.
+    root = project_copy(tmp_path, plan={"githubPlan": "free"}, with_codeowners=False)
+    with pytest.raises(ConfigError, match="no rulesets and no environments"):
+        read_topology(root / "Pulumi.yaml")
+    found = verdicts(registered["staging"], "staging", monkeypatch, root=root)
+    assert not rules_of(found) & {"plan-accepts", "deployment-environments", "production-branch-gate"}
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda p: p["rules"]["pullRequest"].update(requireCodeOwnerReview=False),
+     "does not require a code owner's review, the only way GitHub team with a private repository lets the reviewers "
+     "approve production"),
+    (lambda p: p["rules"]["pullRequest"].update(requireLastPushApproval=False),
+     "whoever pushed last may approve it"),
+], ids=["code-owner-review", "last-push-approval"])
+def test_production_gate_without_code_owner_review_on_team_private(registered, monkeypatch, mutate, expected):
+    bad = edit(registered["production"], "branch-gate-ruleset", mutate)
+    found = verdicts(bad, "production", monkeypatch)
+    assert any(rule == "production-branch-gate" and expected in m for rule, m in found), found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("* @someone-else\n", "line 1: `*` is owned by @someone-else, not by the production reviewers @koomy-cto"),
+    ("* @koomy-cto\n/infra/ @intern\n", "line 2: `/infra/` is owned by @intern, which overrides `*`"),
+    ("* @koomy-cto\n/docs/\n", "line 2: `/docs/` is owned by nobody, which overrides `*`"),
+    ("/src/ @koomy-cto\n", "no `*` rule"),
+], ids=["other-owner", "carve-out", "unowned-path", "no-catch-all"])
+def test_codeowners_must_give_every_path_to_the_reviewers(monkeypatch, tmp_path, text, expected):
+    root = project_copy(tmp_path)
+    (root / ".github" / "CODEOWNERS").write_text(text)
+    project = Project(root)
+    found = verdicts(project["production"], "production", monkeypatch, root=root)
+    assert any(rule == "code-owners" and expected in m for rule, m in found), found
+    assert "code-owners" not in rules_of(verdicts(project["staging"], "staging", monkeypatch, root=root))
+
+
+def test_codeowners_missing_is_advisory(monkeypatch, tmp_path):
+    root = project_copy(tmp_path, with_codeowners=False)
+    found = verdicts(Project(root)["production"], "production", monkeypatch, root=root)
+    assert rules_of(found) == {"code-owners-file"}
+    assert "the production gate requires a code owner's review but this checkout has no CODEOWNERS" in found[0][1]
+
+
+def test_codeowners_are_not_checked_where_environment_reviewers_approve(enterprise, monkeypatch):
+    (enterprise.root / ".github" / "CODEOWNERS").write_text("* @someone-else\n")
+    try:
+        found = verdicts(enterprise["production"], "production", monkeypatch, root=enterprise.root)
+    finally:
+        (enterprise.root / ".github" / "CODEOWNERS").write_text(codeowners.render(["koomy-cto"]))
+    assert not {"code-owners", "code-owners-file"} & rules_of(found)
+
+
+def test_unused_protection_is_advisory_where_the_plan_offers_it(enterprise, monkeypatch):
+    bad = edit(enterprise["staging"], "deployment-environment", lambda p: p.update(preventSelfReview=False))
+    found = verdicts(bad, "staging", monkeypatch, root=enterprise.root)
+    assert ("plan-unused-protection", "stack 'staging' environment 'staging': GitHub enterprise with a private "
+            "repository offers prevent-self-review; it is off") in found
+    assert not rules_of(found) & {r.name for r in RULES if r.level == MANDATORY}
 
 
 def test_environment_deploys_from_another_branch(registered, monkeypatch):
@@ -205,6 +377,15 @@ def test_random_string_is_refused(registered, monkeypatch):
                      "urn:pulumi:staging::release-topology::random:index/randomString:RandomString::staging-secrets-token")
     found = verdicts([*registered["staging"], extra], "staging", monkeypatch)
     assert "generated-secrets-random-password" in rules_of(found)
+
+
+def test_sensitive_vercel_variable_never_targets_development(registered, monkeypatch):
+    # vercel/terraform-provider-vercel: "Environment variables targeting `development` must explicitly set
+    # `sensitive = false`."
+    bad = edit(registered["staging"], "vercel-stripe-secret-key", lambda p: p.update(targets=["production", "development"]))
+    found = verdicts(bad, "staging", monkeypatch)
+    assert ("vercel-sensitive-targets", "stack 'staging': Vercel variable STRIPE_SECRET_KEY is sensitive and targets "
+            "development, which Vercel refuses") in found
 
 
 def test_secret_vercel_variable_must_be_sensitive(registered, monkeypatch):
@@ -329,5 +510,5 @@ def test_generated_secret_unknown_in_preview_runs_every_policy(registered, monke
     reads it makes the pack print "can't run policy" on every pull request. None may read it."""
     resources = edit(registered["production"], "secrets-jwt-secret-github",
                      lambda p: p.update(value=UNKNOWN_STRING_VALUE))
-    found = through_pack(resources, dry_run=True, monkeypatch=monkeypatch)
-    assert rules_of(found) == {"checkov-ckv-github-13-code-owner-review"}
+    found = through_pack(resources, dry_run=True, monkeypatch=monkeypatch, root=registered.root)
+    assert found == []  # the shipped plan's production leaves no advisory either

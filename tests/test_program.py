@@ -73,7 +73,15 @@ def test_production_archives_release_tags(production):
     assert archive.inputs["rules"]["update"] is True
 
 
-def test_deployment_environments(staging, production):
+# Environment reviewers, prevent-self-review, wait timers and admin bypass off exist on Enterprise (or a
+# public repository); the shipped plan (Team, private) has none: tests/test_plans.py covers each plan.
+ENTERPRISE = {"githubPlan": "enterprise"}
+CTO = [{"handle": "koomy-cto", "id": 1234567}]
+
+
+def test_deployment_environments():
+    staging = run_stack("staging", overrides={**ENTERPRISE, "reviewers": CTO})
+    production = run_stack("production", overrides={**ENTERPRISE, "waitTimer": 5})
     for run, branch, admins in ((staging, "staging", True), (production, "main", False)):
         env = run.one("RepositoryEnvironment").inputs
         assert env["environment"] == run.stack
@@ -134,7 +142,7 @@ def test_leaving_vercel_out_against_github_is_refused(monkeypatch):
 
 
 def test_bare_handle_is_resolved_through_the_github_api():
-    run = run_stack("staging", overrides={"reviewers": ["octocat"]})
+    run = run_stack("staging", overrides={**ENTERPRISE, "reviewers": ["octocat"]})
     assert run.calls == [("github:index/getUser:getUser", {"username": "octocat"})]
     assert run.one("RepositoryEnvironment").inputs["reviewers"] == [{"users": [424242]}]
 
@@ -227,8 +235,8 @@ def test_a_third_environment_is_config_only():
         {"name": "staging", "branch": "staging", "promotedFrom": "develop"},
         {"name": "production", "branch": "main", "promotedFrom": "staging", "production": True},
     ]
+    # No reviewers: the shipped plan has no environment reviewers outside production.
     stack_values = {
-        "reviewers": [{"handle": "lead-dev", "id": 99}],
         "vercelProject": "koomy-development",
         "domain": "dev.koomy.app",
         "APP_ENV": "development",

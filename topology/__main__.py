@@ -1,15 +1,19 @@
 """Print facts about the declared topology, for scripts and workflows (no engine needed).
 
-    python -m topology stacks     # stack names in promotion order
-    python -m topology chain      # one line per environment: name branch <- source
+    python -m topology stacks                # stack names in promotion order
+    python -m topology chain                 # one line per environment: name branch <- source
+    python -m topology codeowners            # the CODEOWNERS file: the production reviewers own `*`
+    python -m topology codeowners --check    # exit 1 unless the checkout's CODEOWNERS says exactly that
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+from . import codeowners
 from .model import ConfigError
-from .project import read_topology
+from .project import production_reviewers, read_topology
 
 
 def main(argv: list[str]) -> int:
@@ -26,10 +30,27 @@ def main(argv: list[str]) -> int:
         for env in order:
             tag = " (production)" if env.production else ""
             print(f"{env.name}: {env.branch} <- {env.promoted_from or '-'}{tag}")
+    elif command == "codeowners":
+        return codeowners_command(production_reviewers(topology), check="--check" in argv[2:])
     else:
         print(__doc__, file=sys.stderr)
         return 2
     return 0
+
+
+def codeowners_command(handles: list[str], *, check: bool) -> int:
+    if not check:
+        print(codeowners.render(handles), end="")
+        return 0
+    path = codeowners.find(Path("."))
+    if path is None:
+        print(f"no CODEOWNERS file in {', '.join(codeowners.LOCATIONS)}: generate it with "
+              "`python -m topology codeowners > .github/CODEOWNERS` and merge it through a pull request", file=sys.stderr)
+        return 1
+    found = codeowners.problems(path.read_text(), handles)
+    for problem in found:
+        print(f"{path}: {problem}", file=sys.stderr)
+    return 1 if found else 0
 
 
 sys.exit(main(sys.argv))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
-from . import rules
+from . import limits, rules
 from .model import (
     FOREIGN_NAMESPACES,
     NAMESPACE,
@@ -25,6 +25,7 @@ from .model import (
     parse_stack,
     parse_topology,
 )
+from .plans import Approval, approval_mechanism
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Release:
     environment: Environment
     source: Environment | None  # the environment it is promoted from, if any
     settings: StackSettings
+
+    @property
+    def approval(self) -> Approval | None:
+        """How a person approves what reaches this environment, on the declared plan."""
+        return approval_mechanism(self.topology.plans.github_features, production=self.environment.production,
+                                  has_reviewers=bool(self.settings.reviewers))
 
 
 def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
@@ -63,7 +70,7 @@ def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> 
     if topology is None:
         raise ConfigError(stack, problems)
 
-    problems += rules.chain_problems(topology)
+    problems += rules.project_problems(topology)
     problems += rules.stack_problems(topology, stack)
     short_secret_keys = frozenset(k.partition(":")[2] for k in secret_keys if k.startswith(f"{NAMESPACE}:"))
     settings, settings_problems = parse_stack(stack, stack_raw, short_secret_keys, topology.catalogue)
@@ -72,8 +79,11 @@ def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> 
     if env is not None:
         values = {k: v for k, v in stack_raw.items() if isinstance(v, str)}
         problems += rules.catalogue_problems(stack, env, topology.catalogue, settings, values)
-        problems += rules.gate_problems(stack, env, settings)
-        problems += rules.target_problems(stack, env, topology.catalogue, settings)
+        problems += rules.gate_problems(stack, env, settings, topology.plans)
+        problems += rules.target_problems(stack, env, topology, settings)
+        problems += limits.stack_limit_problems(
+            stack, topology.catalogue, settings, values,
+            environment_reviewers=topology.plans.github_features.environment_reviewers)
     if problems or env is None:
         raise ConfigError(stack, problems)
     return Release(topology, env, rules.resolve_source(topology, env), settings)

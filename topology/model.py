@@ -16,6 +16,8 @@ from typing import Any, Mapping
 
 from pulumi import RunError
 
+from .plans import PLAN_ACCOUNT, Account, GithubPlan, Plans, VercelPlan, Visibility
+
 NAMESPACE = "release-topology"
 
 # Config namespaces that belong to providers or the engine, not to this program.
@@ -80,6 +82,7 @@ class Topology:
     repository: str
     environments: tuple[Environment, ...]
     catalogue: tuple[CatalogueEntry, ...]
+    plans: Plans
     status_checks: tuple[str, ...] = ()
     release_tag_pattern: str = "v*"
     deploy_window: DeployWindow = DeployWindow()
@@ -179,6 +182,10 @@ PROJECT_KEYS = {
     "statusChecks": "status check contexts required on every gated branch (list of strings)",
     "releaseTagPattern": "tag pattern the release archive protects (default v*)",
     "deployWindow": "production deploy window {days, start, end, timezone} (used by the policy pack)",
+    "githubPlan": "the GitHub plan of the repository's owner: free | pro | team | enterprise (required)",
+    "repositoryVisibility": "the repository's visibility: private | public (required)",
+    "githubAccount": "who owns the repository: organization | personal (default: what githubPlan implies; organization on free)",
+    "vercelPlan": "the Vercel plan: hobby | pro | enterprise (required once a stack deploys to Vercel)",
 }
 
 STACK_KEYS = {
@@ -256,6 +263,7 @@ def parse_topology(raw: Mapping[str, Any]) -> tuple[Topology | None, list[Proble
         checks = []
     tag = _typed(c, "releaseTagPattern", decode(raw.get("releaseTagPattern")), str, "releaseTagPattern: v*") or "v*"
     window = _parse_window(c, decode(raw.get("deployWindow")))
+    plans = _parse_plans(c, raw)
 
     for key in raw:
         if key not in PROJECT_KEYS:
@@ -263,9 +271,40 @@ def parse_topology(raw: Mapping[str, Any]) -> tuple[Topology | None, list[Proble
     if c.problems:
         return None, c.problems
     return (
-        Topology(owner, name, tuple(environments), tuple(catalogue), tuple(checks), tag, window),
+        Topology(owner, name, tuple(environments), tuple(catalogue), plans, tuple(checks), tag, window),
         [],
     )
+
+
+def _choice(c: _Collector, key: str, value: Any, kind: type[enum.Enum], missing: str | None) -> Any:
+    """One of an enum's values; `missing` is the message when required and absent (None: optional)."""
+    names = " | ".join(m.value for m in kind)
+    if value is None:
+        if missing:
+            c.add(key, f"missing: {missing}", f"declare `{key}: {names}` under `config:` in Pulumi.yaml")
+        return None
+    member = next((m for m in kind if m.value == value), None)
+    if member is None:
+        c.add(key, f"{value!r} is not one of {names}", f"declare `{key}: {names}` under `config:` in Pulumi.yaml")
+    return member
+
+
+def _parse_plans(c: _Collector, raw: Mapping[str, Any]) -> Plans | None:
+    github = _choice(c, "githubPlan", decode(raw.get("githubPlan")), GithubPlan,
+                     "the GitHub plan of the repository's owner decides which protections GitHub accepts "
+                     "(the owner's Settings > Billing and plans)")
+    visibility = _choice(c, "repositoryVisibility", decode(raw.get("repositoryVisibility")), Visibility,
+                         "on a private repository most protections depend on the plan")
+    account = _choice(c, "githubAccount", decode(raw.get("githubAccount")), Account, None)
+    vercel = _choice(c, "vercelPlan", decode(raw.get("vercelPlan")), VercelPlan, None)
+    if github is None or visibility is None:
+        return None
+    implied = PLAN_ACCOUNT[github]
+    if account is not None and implied is not None and account is not implied:
+        c.add("githubAccount", f"GitHub {github.value} is for {implied.value} accounts, not {account.value} ones",
+              "remove `githubAccount` from Pulumi.yaml, or correct `githubPlan`")
+    # GitHub Free exists for both: an organisation is assumed, the assumption that cannot fail at `up`.
+    return Plans(github, visibility, account or implied or Account.ORGANIZATION, vercel)
 
 
 def _parse_environments(c: _Collector, value: Any) -> list[Environment]:

@@ -80,6 +80,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.project, self.stack = project, stack
         self.registrations: list[Registration] = []
         self.urns: list[str] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}  # urn -> what the component registered
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The SDK's version reads the stack from context variables, which RPC threads of some SDK
@@ -114,6 +115,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ))
         return response
 
+    def RegisterResourceOutputs(self, request):
+        self.component_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
 
 class ResourceMocks(pulumi_mocks.Mocks):
     """Providers' answers: ids and the computed outputs the program reads."""
@@ -144,6 +149,7 @@ class Run:
     urns: list[str]
     calls: list[tuple[str, dict]]
     outputs: dict[str, Any] = field(default_factory=dict)
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of_type(self, suffix: str) -> list[Registration]:
         return [r for r in self.registrations if r.type.endswith(suffix)]
@@ -207,4 +213,4 @@ def run_program(
         if stack_resource is not None:
             for key, value in (getattr(stack_resource, "outputs", {}) or {}).items():
                 exports[key] = _sync_await(pulumi.Output.from_input(value).future())
-    return Run(stack, monitor.registrations, monitor.urns, mocks.calls, exports)
+    return Run(stack, monitor.registrations, monitor.urns, mocks.calls, exports, monitor.component_outputs)

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from .model import NAMESPACE, ConfigError, Topology, parse_topology
-from .rules import chain_problems
+from .model import NAMESPACE, ConfigError, Topology, decode, parse_topology
+from .rules import project_problems
 
 
 def project_values(project_file: Path = Path("Pulumi.yaml")) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def read_topology(project_file: Path = Path("Pulumi.yaml")) -> Topology:
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix):]: v for k, v in project_values(project_file).items() if k.startswith(prefix)}
     topology, problems = parse_topology(raw)
-    problems += chain_problems(topology) if topology else []
+    problems += project_problems(topology) if topology else []
     if problems:
         raise ConfigError("(project)", problems)
     return topology
@@ -58,3 +58,22 @@ def stack_config(stack: str, root: Path = Path(".")) -> tuple[dict[str, Any], se
 
 def wire(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def stack_reviewers(stack: str, root: Path = Path(".")) -> list[str]:
+    """The reviewers' handles a stack file declares (plain config), in order."""
+    values, _ = stack_config(stack, root)
+    declared = decode(values.get(f"{NAMESPACE}:reviewers"))
+    if not isinstance(declared, list):
+        return []
+    handles = (item.get("handle") if isinstance(item, dict) else item for item in declared)
+    return [h for h in handles if isinstance(h, str)]
+
+
+def production_reviewers(topology: Topology, root: Path = Path(".")) -> list[str]:
+    """Every production stack's reviewers, first seen first: the code owners of the production branch."""
+    handles: list[str] = []
+    for env in topology.environments:
+        if env.production:
+            handles += [h for h in stack_reviewers(env.name, root) if h not in handles]
+    return handles

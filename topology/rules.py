@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from .limits import topology_limit_problems
 from .model import (
     CatalogueEntry,
     Destination,
@@ -19,6 +20,7 @@ from .model import (
     Topology,
     config_key,
 )
+from .plans import Account, GithubPlan, Plans, vercel_features
 
 STRIPE_TEST_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
 STRIPE_LIVE_PREFIXES = ("sk_live_", "pk_live_", "rk_live_")
@@ -53,6 +55,8 @@ def value_problems(stack: str, env: Environment, entry: CatalogueEntry, value: s
         f"pulumi config set --stack {stack} {entry.name} <value>"
     )
     mode_word = "live" if env.production else "test"
+    if not value.strip():
+        return [Problem(config_key(entry.name), "is empty", fix)]
     problems = []
     violation = stripe_mode_violation(env.production, value)
     if violation:
@@ -195,11 +199,29 @@ def stack_problems(topology: Topology, stack: str) -> list[Problem]:
     return []
 
 
-def gate_problems(stack: str, env: Environment, settings: StackSettings) -> list[Problem]:
-    """Production is approved by a person, and nobody bypasses its gate."""
-    if not env.production:
+def project_problems(topology: Topology) -> list[Problem]:
+    """What is wrong with the topology whatever the stack: chain, names the APIs refuse, the plan."""
+    return [*chain_problems(topology), *topology_limit_problems(topology), *github_plan_problems(topology.plans)]
+
+
+def github_plan_problems(plans: Plans) -> list[Problem]:
+    """A plan that cannot hold the release policy at all (Free + private) is refused, with the ways out."""
+    if plans.github_features.holds_release_policy:
         return []
-    problems = []
+    return [Problem(
+        config_key("githubPlan"),
+        f"{plans.github_words} has no rulesets and no environments (GitHub answers 403 and 404): "
+        "no branch gate, no deployment environment, no approval of production",
+        "make the repository public (`repositoryVisibility: public`), or move the owner to a plan that has them on "
+        "private repositories (`githubPlan: team` for an organisation, `githubPlan: pro` for a personal account)",
+    )]
+
+
+def gate_problems(stack: str, env: Environment, settings: StackSettings, plans: Plans) -> list[Problem]:
+    """Production is approved by a person, nobody bypasses its gate, and the plan accepts what is declared."""
+    problems = _plan_gate_problems(stack, env, settings, plans)
+    if not env.production:
+        return problems
     if not settings.reviewers:
         problems.append(Problem(
             config_key("reviewers"),
@@ -222,13 +244,68 @@ def gate_problems(stack: str, env: Environment, settings: StackSettings) -> list
     return problems
 
 
-def target_problems(stack: str, env: Environment, catalogue: Iterable[CatalogueEntry], settings: StackSettings) -> list[Problem]:
-    """An environment that delivers anything to Vercel must name its Vercel project."""
-    needs_vercel = any(Destination.VERCEL in e.destinations for e in catalogue) or settings.domain
+def _plan_gate_problems(stack: str, env: Environment, settings: StackSettings, plans: Plans) -> list[Problem]:
+    """What the environment declares that GitHub would refuse (422) on this plan, or ignore."""
+    features = plans.github_features
+    problems = []
+    if settings.wait_timer and not features.wait_timer:
+        problems.append(Problem(
+            config_key("waitTimer"),
+            f"{plans.github_words} has no environment wait timers (GitHub answers 422)",
+            f"pulumi config rm --stack {stack} waitTimer (or declare githubPlan: enterprise, or a public repository)",
+        ))
+    if settings.reviewers and not env.production and not features.environment_reviewers:
+        problems.append(Problem(
+            config_key("reviewers"),
+            f"{plans.github_words} has no environment required reviewers: '{env.name}' would deploy without them",
+            f"pulumi config rm --stack {stack} reviewers (pull requests into '{env.branch}' still need "
+            f"{settings.required_approvals} approval(s); production's reviewers approve as code owners)",
+        ))
+    if plans.account is Account.PERSONAL:
+        for i, actor in enumerate(settings.bypass_actors):
+            if actor.actor_type in ("Team", "OrganizationAdmin"):
+                problems.append(Problem(
+                    config_key(f"bypassActors[{i}]"),
+                    f"actorType {actor.actor_type} exists only in organisations; this repository is a personal account's",
+                    "use actorType RepositoryRole (or Integration, DeployKey)",
+                ))
+    return problems
+
+
+def vercel_plan_problems(stack: str, topology: Topology, settings: StackSettings) -> list[Problem]:
+    """The Vercel plan can hold this environment's target (Hobby cannot connect an organisation's repository)."""
+    plans, key = topology.plans, config_key("vercelPlan")
+    if plans.vercel is None:
+        return [Problem(key, f"missing: environment '{stack}' deploys to Vercel, whose plan decides what it accepts",
+                        "declare `vercelPlan: hobby | pro | enterprise` under `config:` in Pulumi.yaml")]
+    features = vercel_features(plans.vercel)
+    problems = []
+    if plans.account is Account.ORGANIZATION and not features.organization_repositories:
+        way_out = ", or, if the owner is a personal account, declare `githubAccount: personal`" \
+            if plans.github is GithubPlan.FREE else ""
+        problems.append(Problem(
+            key,
+            f"Vercel {plans.vercel.value} cannot connect {topology.owner}/{topology.repository}, a repository owned by "
+            "a GitHub organisation (Vercel asks to upgrade to Pro)",
+            f"declare `vercelPlan: pro` (Hobby is for non-commercial use anyway), or drop the Vercel target: "
+            f"pulumi config rm --stack {stack} vercelProject and domain, and deliver the catalogue to github only{way_out}",
+        ))
+    if settings.vercel_team and not features.teams:
+        problems.append(Problem(config_key("vercelTeam"), f"Vercel {plans.vercel.value} has no teams",
+                                f"pulumi config rm --stack {stack} vercelTeam, or declare `vercelPlan: pro`"))
+    return problems
+
+
+def target_problems(stack: str, env: Environment, topology: Topology, settings: StackSettings) -> list[Problem]:
+    """An environment that delivers anything to Vercel names its Vercel project, on a plan that takes it."""
+    needs_vercel = any(Destination.VERCEL in e.destinations for e in topology.catalogue) or settings.domain
+    problems = []
     if needs_vercel and not settings.vercel_project:
-        return [Problem(
+        problems.append(Problem(
             config_key("vercelProject"),
             f"environment '{env.name}' delivers to Vercel but names no Vercel project",
             f"pulumi config set --stack {stack} vercelProject <project-name>",
-        )]
-    return []
+        ))
+    if needs_vercel or settings.vercel_project:
+        problems += vercel_plan_problems(stack, topology, settings)
+    return problems

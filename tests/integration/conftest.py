@@ -67,7 +67,8 @@ def project(tmp_path: Path) -> Path:
 def pulumi_env(engine: Engine, tmp_path: Path) -> dict[str, str]:
     backend = tmp_path / "state"
     backend.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_"))}
+    # Nothing of the developer's own: no GitHub token or endpoint, no Pulumi or release knobs.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_"))}
     env.update(
         PATH=engine.path,
         PULUMI_BACKEND_URL=f"file://{backend}",
@@ -81,3 +82,32 @@ def pulumi_env(engine: Engine, tmp_path: Path) -> dict[str, str]:
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def need_plugins(engine: Engine) -> None:
+    """The github and random plugins, built by scripts/engine.sh from their upstream modules."""
+    missing = [p for p in ("provider-github", "provider-random") if not engine.has(p)]
+    if missing:
+        message = f"plugins missing: {missing} (bash scripts/engine.sh builds them; docs/engine.md)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def rehearsal(engine: Engine, project: Path, pulumi_env: dict[str, str]):
+    """The project copy, the real engine and plugins, and a fresh GitHub double as the topology declares it."""
+    from lifecycle import Rehearsal
+    from pulumi_run import double_settings
+
+    from doubles.github import GitHubDouble
+    from topology.project import read_topology
+
+    need_plugins(engine)
+    topology = read_topology(project / "Pulumi.yaml")
+    settings = double_settings(topology, "production")
+    settings["users"] = {**double_settings(topology, "staging")["users"], **settings["users"]}
+    with GitHubDouble(**settings) as double:
+        yield Rehearsal(project, Rehearsal.environment(pulumi_env, double, project), double)
+        unknown = double.store.unknown_requests()
+        assert not unknown, f"the provider called routes the double does not know: {unknown}"

@@ -1,10 +1,8 @@
 """The program and the policy pack on the real Pulumi engine (CLI built by scripts/engine.sh).
 
 What runs here: the real CLI and engine, the real policy pack through the engine's Python
-analyzer, the program through the Automation API. What cannot: resources of the github, vercel
-and random providers, whose plugins the module proxy refuses (docs/engine.md). Tests that need
-them assert the exact missing-plugin failure until the plugins are installed, then assert the
-full plan.
+analyzer, the program through the Automation API, the github and random plugins built from their
+upstream modules (scripts/engine.sh). What cannot: the Vercel plugin (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSPHRASE, ROOT, run
+from conftest import PASSPHRASE, ROOT, need_plugins, run
 
 SENTINEL_LIVE = "sk_live_SENTINELintegrationLEAK42"
 COMPONENTS = ["ReleaseEnvironment", "BranchGate", "DeploymentEnvironment", "EnvironmentSecrets", "DeploymentTarget"]
@@ -51,23 +49,23 @@ def test_engine_matches_the_pinned_sdk(engine, pulumi_env):
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_preview_of_the_real_stack_files(engine, project, pulumi_env, stack):
+def test_preview_without_a_token_runs_against_the_local_double(engine, project, pulumi_env, stack):
+    """`make preview` on a machine with no GITHUB_TOKEN: the real github and random providers, the
+    local double instead of GitHub, and the missing Vercel plugin reported in one plain line."""
+    need_plugins(engine)
     code, out = pulumi_run(project, pulumi_env, "preview", "--stack", stack)
-    assert "configuration problem" not in out, out
-    assert PASSPHRASE not in out
-    assert re.search(rf"\+\s+release-topology:index:ReleaseEnvironment {stack} create", out), out
-    if engine.providers:
-        assert code == 0, out
-        for component in COMPONENTS:
-            assert re.search(rf"\+\s+release-topology:\w+:{component} {stack}\S* create", out), (component, out)
-        assert "✅ release-topology" in out
-    else:
-        # The program validated the real files (project-level object config, encrypted demo secrets)
-        # and registered its components; the first provider resource needs a plugin this machine
-        # lacks, which ends the preview (how many components got registered first is a race).
-        assert code != 0
-        assert re.search(r"no resource plugin 'pulumi-resource-(github|random|vercel)' found", out), out
-        assert "hint: the provider plugin" in out
+    assert code == 0, out
+    assert "configuration problem" not in out and PASSPHRASE not in out
+    assert re.search(r"^github: no GITHUB_TOKEN: the real github provider talks to a local GitHub double at "
+                     r"http://127\.0\.0\.1:\d+/ .*nothing reaches GitHub$", out, re.M), out
+    vercel_lines = [line for line in out.splitlines() if line.startswith("vercel:")]
+    assert len(vercel_lines) == 1 and "not installed here" in vercel_lines[0], out
+    assert "Traceback" not in out and "no resource plugin" not in out
+    for component in COMPONENTS[:-1]:  # the Vercel DeploymentTarget is the part left out
+        assert re.search(rf"\+\s+release-topology:\w+:{component} {stack}\S* create", out), (component, out)
+    assert re.search(rf"\+\s+github:index:RepositoryRuleset {stack}-branch-gate-ruleset create", out), out
+    assert re.search(rf"\+\s+random:index:RandomPassword {stack}-secrets-jwt-secret create", out), out
+    assert "release-topology@v0.0.1" in out and "❌" not in out and "[mandatory]" not in out
 
 
 def test_config_errors_stop_the_real_engine_before_any_resource(engine, project, pulumi_env):

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REUSABLE_UP = "./.github/workflows/_pulumi-up.yml"
+DEPLOY = "./.github/workflows/deploy.yml"
 
 SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[^@\s]+)?@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\b")
@@ -239,7 +240,7 @@ def check_reusable_writers_concurrency(deploy: dict, called: dict[str, dict]) ->
 def check_drift_read_only(wf: dict) -> list[str]:
     """The drift workflow never writes state: no up/refresh/destroy/import/state commands, no
     pulumi/actions command other than preview, and `--expect-no-changes` only with `preview`.
-    It does run a refreshed preview that expects no changes."""
+    It does run the audit (`python -m audit`, docs/audit.md), which only reads."""
     bad = []
     checked_preview = False
     for name, job in jobs(wf).items():
@@ -261,23 +262,91 @@ def check_drift_read_only(wf: dict) -> list[str]:
                     bad.append(f"{where}: `pulumi {sub}` writes state")
                 if "--expect-no-changes" in argv and sub != "preview":
                     bad.append(f"{where}: `--expect-no-changes` with `pulumi {sub}` (only preview)")
-                if sub == "preview" and "--refresh" in argv and "--expect-no-changes" in argv:
-                    checked_preview = True
+            if AUDIT_RUN.search(step.get("run") or ""):
+                checked_preview = True
     if not checked_preview:
-        bad.append("no `pulumi preview --refresh --expect-no-changes` (drift is never checked)")
+        bad.append("no `python -m audit` step (drift is never checked)")
     return bad
 
 
+AUDIT_RUN = re.compile(r"(?:python[\d.]*|/python)\s+-m\s+audit(?:\s|$)")
+AUDIT_ISSUES = re.compile(r"-m\s+audit\.issues\b")
+
+
+def audit_steps(wf: dict) -> list[tuple[str, dict, dict]]:
+    """(job name, job, step) of every step that runs the audit."""
+    return [(name, job, step) for name, job in jobs(wf).items() for step in steps(job)
+            if AUDIT_RUN.search(step.get("run") or "")]
+
+
+def case_arms(script: str) -> list[tuple[list[str], str]]:
+    """The arms of the `case ... in ... esac` of a script: (patterns, body)."""
+    match = re.search(r"\bcase\b.*?\bin\b(.*?)\besac\b", script or "", re.S)
+    arms = []
+    for arm in (match.group(1).split(";;") if match else []):
+        head, sep, body = arm.partition(")")
+        if sep and head.strip():
+            arms.append(([p.strip().strip("'\"") for p in head.split("|")], body))
+    return arms
+
+
+def fails_on(arms: list[tuple[list[str], str]], code: str) -> bool | None:
+    """Whether the arm that matches exit code `code` fails the job; None when no arm matches."""
+    for patterns, body in arms:
+        if code in patterns or "*" in patterns:
+            return bool(re.search(r"\bexit\s+[1-9]", body))
+    return None
+
+
 def check_drift_exit_codes(wf: dict) -> list[str]:
-    """Exit code 7 (drift) is told apart from other failures (errors) of the drift preview."""
-    for job in jobs(wf).values():
-        for step in steps(job):
-            script = step.get("run") or ""
-            if any(sub == "preview" and "--expect-no-changes" in argv for sub, argv in pulumi_commands(script)):
-                if re.search(r"(^|\s)7\)|-eq\s+7\b|==\s*7\b", script) and re.search(r"\*\)|-ne\s+0|else", script):
-                    return []
-                return ["the drift preview step does not distinguish exit code 7 (drift) from errors"]
-    return ["no drift preview step found"]
+    """The audit's exit code is kept, not fatal by itself (`set +e`, `$?`), and a later step fails the job
+    only on an error: 4 (incomplete) or anything unknown; 0 clean, 2 findings, 3 mandatory policy do not."""
+    found = audit_steps(wf)
+    if not found:
+        return ["no drift audit step found"]
+    bad = []
+    for name, job, step in found:
+        script = step.get("run") or ""
+        if "set +e" not in script or "$?" not in script:
+            bad.append(f"jobs.{name}: the audit's exit code fails the step directly (findings would fail the job)")
+        arms = next((case_arms(s.get("run") or "") for s in steps(job) if case_arms(s.get("run") or "")), [])
+        verdicts = {code: fails_on(arms, code) for code in ("0", "2", "3", "4", "1")}
+        if verdicts["4"] is not True or verdicts["1"] is not True:
+            bad.append(f"jobs.{name}: exit 4 (an error finding) or an unknown code does not fail the job: {verdicts}")
+        if any(verdicts[c] is not False for c in ("0", "2", "3")):
+            bad.append(f"jobs.{name}: exit 0, 2 or 3 (clean, findings, policy) must not fail the job: {verdicts}")
+    return bad
+
+
+def check_drift_issues(wf: dict) -> list[str]:
+    """All stacks in one audit (isolation compares them): no matrix, no --stacks. Issues are synced by
+    `python -m audit.issues` from the report with the run's link, using github.token and no other secret,
+    in a job allowed to write issues."""
+    found = audit_steps(wf)
+    if not found:
+        return ["no drift audit step found"]
+    bad = []
+    for name, job, step in found:
+        if (job.get("strategy") or {}).get("matrix") is not None or "--stacks" in (step.get("run") or ""):
+            bad.append(f"jobs.{name}: audits stacks separately; isolation needs them in one audit")
+        syncs = [s for s in steps(job) if AUDIT_ISSUES.search(s.get("run") or "")]
+        if len(syncs) != 1:
+            bad.append(f"jobs.{name}: expected one `python -m audit.issues` step, found {len(syncs)}")
+            continue
+        sync = syncs[0]
+        if "--report" not in sync["run"] or "--run-url" not in sync["run"]:
+            bad.append(f"jobs.{name}: the issue sync needs --report and --run-url")
+        env = sync.get("env") or {}
+        if str(env.get("GH_TOKEN", "")).replace(" ", "") != "${{github.token}}":
+            bad.append(f"jobs.{name}: the issue sync must use GH_TOKEN: ${{{{ github.token }}}}")
+        if "secrets." in yaml.safe_dump(sync):
+            bad.append(f"jobs.{name}: the issue sync sees secrets it does not need")
+        if (job.get("permissions") or {}).get("issues") != "write":
+            bad.append(f"jobs.{name}: no `issues: write` for the issue sync")
+    if any(AUDIT_ISSUES.search(s.get("run") or "") is None and "gh issue" in (s.get("run") or "")
+           for j in jobs(wf).values() for s in steps(j)):
+        bad.append("drift issues are written by hand with `gh issue`, not by `python -m audit.issues`")
+    return bad
 
 
 def check_export_before_up(wf: dict) -> list[str]:
@@ -415,6 +484,66 @@ def check_stage_environments(deploy: dict, called: dict[str, dict]) -> list[str]
         envs = effective_environment(jobs(deploy)[name], called)
         if not envs or any(e != stack for e in envs):
             bad.append(f"jobs.{name}: stack {stack} deployed in environment(s) {envs}")
+    return bad
+
+
+# Where the plan has no environment reviewers (a private Pro/Team repository), the CTO approves production
+# as code owner of the merge into the production branch (topology/plans.py). The deploy workflow must
+# then offer no way around that merge: it deploys only what a push to the production branch brought.
+DISPATCH_CODE_INPUTS = re.compile(r"sha|ref|commit|branch|tag|revision|version", re.I)
+
+
+def transitive_needs(deploy: dict, job_name: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [job_name]
+    while todo:
+        for need in as_list(jobs(deploy).get(todo.pop(), {}).get("needs")):
+            if need not in seen:
+                seen.add(need)
+                todo.append(need)
+    return seen
+
+
+def refuses_other_refs(job: dict, branch: str) -> bool:
+    """A run step that exits unless GITHUB_REF is the production branch."""
+    return any("GITHUB_REF" in (s.get("run") or "") and f"refs/heads/{branch}" in (s.get("run") or "")
+               and "exit 1" in (s.get("run") or "") for s in steps(job))
+
+
+def check_merge_is_the_approval(deploy: dict, workflows: dict[str, dict], branch: str,
+                                production: str = "production") -> list[str]:
+    """Production is deployed only from the production branch, at the commit the push brought, by the
+    deploy chain alone: no other trigger, no dispatch input choosing code, no other workflow running
+    `up` or calling the reusable deploy, a guard refusing every other ref before production."""
+    bad = []
+    on = triggers(deploy)
+    for extra in sorted(set(on) - {"push", "workflow_dispatch"}):
+        bad.append(f"deploy is also triggered by `{extra}`")
+    push = on.get("push") or {}
+    if "push" not in on or as_list(push.get("branches")) != [branch] or push.get("tags"):
+        bad.append(f"deploy must run on pushes to '{branch}' only (the merge the code owners approved)")
+    for name in ((on.get("workflow_dispatch") or {}).get("inputs") or {}):
+        if DISPATCH_CODE_INPUTS.search(name):
+            bad.append(f"workflow_dispatch input `{name}` could choose what production runs")
+    stages = dict((stack, job) for job, stack in deploy_jobs(deploy))
+    prod_job = stages.get(production)
+    if prod_job is None:
+        return bad + [f"no stage deploys {production}"]
+    if (jobs(deploy)[prod_job].get("with") or {}).get("sha") != "${{ github.sha }}":
+        bad.append(f"jobs.{prod_job}: deploys another commit than the one the push brought (github.sha)")
+    guards = [n for n in transitive_needs(deploy, prod_job) if refuses_other_refs(jobs(deploy)[n], branch)]
+    if not guards:
+        bad.append(f"jobs.{prod_job}: no job it needs refuses refs other than refs/heads/{branch}")
+    for path, wf in workflows.items():
+        if path == DEPLOY:
+            continue
+        if path == REUSABLE_UP:
+            if set(triggers(wf)) != {"workflow_call"}:
+                bad.append(f"{path}: runs `up` and can be triggered by {sorted(set(triggers(wf)) - {'workflow_call'})}")
+            continue
+        for name, job in jobs(wf).items():
+            if job.get("uses") == REUSABLE_UP or any(step_runs_up(st) for st in steps(job)):
+                bad.append(f"{path}: jobs.{name} runs `pulumi up` outside the deploy chain")
     return bad
 
 
@@ -678,15 +807,23 @@ def test_drift_read_only_fixtures(bad):
 
 def test_drift_exit_codes():
     assert check_drift_exit_codes(real("drift.yml")) == []
-    assert check_drift_exit_codes(fixture("bad_drift_exit_codes.yml"))
+
+
+@pytest.mark.parametrize("bad", ["bad_drift_exit_codes.yml", "bad_audit_fails_on_findings.yml",
+                                 "bad_audit_per_stack.yml"])
+def test_drift_exit_codes_fixtures(bad):
+    assert check_drift_exit_codes(fixture(bad))
 
 
 def test_drift_issue_per_stack():
-    text = (WORKFLOWS / "drift.yml").read_text(encoding="utf-8")
-    assert 'title="drift: ${STACK}"' in text
-    assert "gh issue create" in text and "gh issue edit" in text and "gh issue close" in text
-    job = jobs(real("drift.yml"))["drift"]
+    assert check_drift_issues(real("drift.yml")) == []
+    job = jobs(real("drift.yml"))["audit"]
     assert job["permissions"] == {"contents": "read", "issues": "write"}
+
+
+@pytest.mark.parametrize("bad", ["bad_audit_per_stack.yml", "bad_drift_exit_codes.yml"])
+def test_drift_issue_fixtures(bad):
+    assert check_drift_issues(fixture(bad))
 
 
 # --------------------------------------------------------------------------- deploy
@@ -711,6 +848,78 @@ def test_production_gate():
     assert prod["name"] == "production" and source == "staging"
     assert check_production_gate(real("deploy.yml"), called_workflows(), prod["name"], source) == []
     assert check_stage_environments(real("deploy.yml"), called_workflows()) == []
+
+
+def github_plans() -> list[tuple[str, str]]:
+    from topology.plans import GithubPlan, Visibility
+
+    return [(p.value, v.value) for p in GithubPlan for v in Visibility]
+
+
+def production_approval(github: str, visibility: str):
+    from topology.plans import GithubPlan, Visibility, approval_mechanism, github_features
+
+    features = github_features(GithubPlan(github), Visibility(visibility))
+    return approval_mechanism(features, production=True, has_reviewers=True)
+
+
+def check_production_approval(deploy: dict, workflows: dict[str, dict], github: str, visibility: str,
+                              branch: str, source: str = "staging") -> list[str]:
+    """The workflow's side of the plan's approval mechanism. Environment reviewers: the production
+    stage runs in the `production` environment, whose reviewers gate the job. Code-owner review: the
+    same environment (its branch policy and secrets), and the merge is the only way in."""
+    from topology.plans import Approval
+
+    approval = production_approval(github, visibility)
+    bad = check_production_gate(deploy, workflows, "production", source)
+    if approval is Approval.CODE_OWNER_REVIEW:
+        bad += check_merge_is_the_approval(deploy, workflows, branch)
+    return bad
+
+
+def production_branch() -> str:
+    return next(e["branch"] for e in topology_environments() if e.get("production"))
+
+
+HOLDING_PLANS = [(g, v) for g, v in github_plans() if (g, v) != ("free", "private")]
+
+
+@pytest.mark.parametrize("github, visibility", HOLDING_PLANS, ids=[f"{g}-{v}" for g, v in HOLDING_PLANS])
+def test_deploy_follows_each_plans_approval(github, visibility):
+    assert check_production_approval(real("deploy.yml"), called_workflows(), github, visibility,
+                                     production_branch()) == []
+
+
+def test_free_private_has_no_approval_to_follow():
+    # Refused before anything registers (tests/test_plans.py): there is no workflow side to check.
+    assert production_approval("free", "private") is None
+
+
+CODE_OWNER_PLANS = [(g, v) for g, v in HOLDING_PLANS if production_approval(g, v).value == "code-owner-review"]
+
+
+@pytest.mark.parametrize("bad", ["bad_dispatch_sha.yml", "bad_no_ref_guard.yml", "bad_extra_trigger.yml"])
+@pytest.mark.parametrize("github, visibility", CODE_OWNER_PLANS, ids=[f"{g}-{v}" for g, v in CODE_OWNER_PLANS])
+def test_code_owner_plans_offer_no_path_around_the_merge(github, visibility, bad):
+    deploy = fixture(bad)
+    workflows = {**called_workflows(), DEPLOY: deploy}
+    assert check_production_approval(deploy, workflows, github, visibility, "main"), bad
+
+
+@pytest.mark.parametrize("github, visibility", CODE_OWNER_PLANS, ids=[f"{g}-{v}" for g, v in CODE_OWNER_PLANS])
+def test_code_owner_plans_allow_no_side_door(github, visibility):
+    workflows = {**called_workflows(), "./.github/workflows/hotfix.yml": fixture("bad_side_door.yml")}
+    found = check_production_approval(real("deploy.yml"), workflows, github, visibility, "main")
+    assert any("hotfix.yml: jobs.hotfix runs `pulumi up` outside the deploy chain" in f for f in found), found
+    dispatchable = {**called_workflows(), REUSABLE_UP: {**real("_pulumi-up.yml"), "on": {"workflow_call": None,
+                                                                                        "workflow_dispatch": None}}}
+    assert check_production_approval(real("deploy.yml"), dispatchable, github, visibility, "main")
+
+
+@pytest.mark.parametrize("github, visibility", HOLDING_PLANS, ids=[f"{g}-{v}" for g, v in HOLDING_PLANS])
+def test_every_plan_deploys_production_in_its_environment(github, visibility):
+    called = {REUSABLE_UP: real("_pulumi-up.yml")}
+    assert check_production_approval(fixture("bad_production_env.yml"), called, github, visibility, "main")
 
 
 def test_production_gate_fixtures():

@@ -1,0 +1,92 @@
+"""A project copy driven through the real engine and the real github/random plugins against a GitHub double.
+
+Everything as shipped (program, stack files, policy pack) except two knobs of a rehearsal: the
+Vercel target is left out (its plugin cannot be had here) and the provider's write delay is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from doubles.github import GitHubDouble
+
+DOUBLE_TOKEN = "github-double-token"
+
+
+@dataclass
+class Rehearsal:
+    project: Path
+    env: dict[str, str]
+    double: GitHubDouble
+    outputs: list[str] = field(default_factory=list)  # everything the engine printed, for leak scans
+
+    @classmethod
+    def environment(cls, pulumi_env: dict[str, str], double: GitHubDouble, project: Path) -> dict[str, str]:
+        policy_config = project / "policy-config.json"
+        # The deploy window judges real updates; a test runs whatever the day.
+        policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
+        return {
+            **pulumi_env,
+            "GITHUB_BASE_URL": double.base_url,
+            "GITHUB_TOKEN": DOUBLE_TOKEN,
+            "RELEASE_GITHUB_WRITE_DELAY_MS": "0",
+            "RELEASE_WITHOUT_VERCEL": "1",
+            "PULUMI_RUNTIME_VIRTUALENV": str(Path(sys.prefix)),
+            "REHEARSAL_POLICY_CONFIG": str(policy_config),
+        }
+
+    def _keep(self, result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+        self.outputs.append(result.stdout + result.stderr)
+        return result
+
+    def cli(self, *args: str, timeout: int = 300, input: str | None = None) -> subprocess.CompletedProcess:
+        return self._keep(subprocess.run(["pulumi", *args], cwd=self.project, env=self.env, capture_output=True,
+                                         text=True, timeout=timeout, input=input))
+
+    def program(self, command: str, stack: str, *flags: str, timeout: int = 600) -> tuple[int, str]:
+        """scripts/pulumi_run.py of the copy: the program through the Automation API, with the pack."""
+        args = [sys.executable, str(self.project / "scripts" / "pulumi_run.py"), command, "--stack", stack,
+                "--policy-pack-config", self.env["REHEARSAL_POLICY_CONFIG"], *flags]
+        if command == "up":
+            args.append("--yes")
+        result = self._keep(subprocess.run(args, cwd=self.project, env=self.env, capture_output=True, text=True,
+                                           timeout=timeout))
+        return result.returncode, result.stdout + result.stderr
+
+    def up(self, stack: str, *flags: str) -> str:
+        code, out = self.program("up", stack, *flags)
+        assert code == 0, out
+        return out
+
+    def preview(self, stack: str, *flags: str) -> tuple[int, str]:
+        return self.program("preview", stack, *flags)
+
+    def export(self, stack: str) -> dict:
+        """The stack's state as `pulumi stack export` gives it: secrets encrypted."""
+        result = self.cli("stack", "export", "--stack", stack)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def config_value(self, stack: str, key: str) -> str:
+        """A config value in clear, for comparisons only (never printed)."""
+        result = subprocess.run(["pulumi", "config", "get", "--stack", stack, key], cwd=self.project, env=self.env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.rstrip("\n")
+
+    def writes(self) -> list[dict]:
+        return [r for r in self.double.store.requests() if r["method"] not in ("GET", "HEAD")
+                and not r["path"].startswith("/_double")]
+
+
+def resources_of(export: dict, type_suffix: str) -> list[dict]:
+    return [r for r in export["deployment"].get("resources") or [] if r["type"].endswith(type_suffix)]
+
+
+def backend_files(env: dict[str, str]) -> list[Path]:
+    root = Path(env["PULUMI_BACKEND_URL"][len("file://"):])
+    return [p for p in root.rglob("*") if p.is_file()]
