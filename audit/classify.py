@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from . import describe
+from . import describe, times
 from .events import EngineRun, Failure, Step, is_secret
 from .model import Change, Evidence, Finding, FindingClass, Resource, StackAudit
 from .state import ENV_SECRET
-from . import times
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_MANDATORY, EXIT_INCOMPLETE = 0, 2, 3, 4
 SECRET_TIMESTAMPS = frozenset({"updatedAt", "remoteUpdatedAt"})
@@ -112,9 +111,13 @@ def refresh_findings(stack: str, run: EngineRun) -> list[Finding]:
 # --- the preview and the policy pack --------------------------------------------------------------
 
 def _pending_paths(step: Step) -> tuple[str, ...]:
-    if step.type == ENV_SECRET:  # a secret's timestamps move with a touch, which the refresh reports
-        return tuple(p for p in step.paths if p not in SECRET_TIMESTAMPS)
-    return step.paths
+    """The properties the next `up` really changes: not a secret's timestamps (a touch, which the refresh
+    reports), not "none" spelled as the provider reads it back."""
+    paths = step.paths
+    if step.type == ENV_SECRET:
+        paths = tuple(p for p in paths if p not in SECRET_TIMESTAMPS)
+    return tuple(p for p in paths if not (empty(describe.lookup(step.new_inputs, p)) and (
+        empty(describe.lookup(step.old_inputs, p)) or empty(describe.lookup(step.old, p)))))
 
 
 def preview_findings(stack: str, run: EngineRun) -> list[Finding]:
@@ -131,7 +134,7 @@ def preview_findings(stack: str, run: EngineRun) -> list[Finding]:
             continue  # recreating what was deleted outside Pulumi is the drift finding's fix
         paths = _pending_paths(step)
         if step.op == "update" and step.paths and not paths:
-            continue
+            continue  # only what the refresh explains, or "none" spelled another way
         changes = tuple(
             describe.change(p, _path_kind(describe.lookup(step.old_inputs, p), describe.lookup(step.new_inputs, p)),
                             describe.lookup(step.old_inputs, p), describe.lookup(step.new_inputs, p))
@@ -150,6 +153,7 @@ def _closing_line(f: Failure) -> bool:
 
 
 def error_findings(stack: str, run: EngineRun) -> list[Finding]:
+    """Failures of the engine call, one per cause: the stack is then incomplete, never clean."""
     what = "refreshed preview"
     stack_resource = Resource(type="stack", name=stack)
     if run.missing_stack:

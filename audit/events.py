@@ -104,8 +104,8 @@ def _step(metadata: Any) -> Step | None:
         return None
     old, new = metadata.old, metadata.new
     state = new or old
-    if state is not None and state.custom is False:
-        return None  # a component: its children carry the changes
+    if state is None or not state.custom:
+        return None  # a component (the engine omits `custom: false`): its children carry the changes
     old_out = dict((old.outputs if old else None) or {})
     new_out = dict((new.outputs if new else None) or {})
     old_in = dict((old.inputs if old else None) or {})

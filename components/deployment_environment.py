@@ -47,6 +47,8 @@ class DeploymentEnvironment(pulumi.ComponentResource):
         features: GithubFeatures,
         wait_timer: int = 0,
         production: bool = False,
+        adopt_id: str | None = None,
+        adopt_branch_policy_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("release-topology:github:DeploymentEnvironment", name, None, opts)
@@ -66,14 +68,14 @@ class DeploymentEnvironment(pulumi.ComponentResource):
             **protection,
             deployment_branch_policy={"protected_branches": False, "custom_branch_policies": True},
             # Deleting an environment deletes its secrets and deployment history with it.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=production),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=production, import_=adopt_id),
         )
         self.branch_policy = github.RepositoryEnvironmentDeploymentPolicy(
             f"{name}-branch-policy",
             repository=repository,
             environment=self.environment.environment,
             branch_pattern=branch,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, import_=adopt_branch_policy_id),
         )
         # Consumers take the name from the resource so they depend on it being created.
         self.name = self.environment.environment

@@ -40,6 +40,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, providers=[self.github])
         repo = topology.repository
 
+        adopt = settings.adopt
         self.gate = BranchGate(
             f"{name}-branch-gate",
             repository=repo,
@@ -49,12 +50,17 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             required_deployment=release.source.name if release.source else None,
             bypass_actors=settings.bypass_actors,
             code_owners_approve=release.approval is Approval.CODE_OWNER_REVIEW,
+            adopt_id=f"{repo}:{adopt.branch_ruleset}" if adopt.branch_ruleset else None,
             opts=child,
         )
         self.archive = None
         if env.production:
             self.archive = ReleaseArchive(
-                f"{name}-release-archive", repository=repo, tag_pattern=topology.release_tag_pattern, opts=child
+                f"{name}-release-archive",
+                repository=repo,
+                tag_pattern=topology.release_tag_pattern,
+                adopt_id=f"{repo}:{adopt.release_ruleset}" if adopt.release_ruleset else None,
+                opts=child,
             )
         self.deployment = DeploymentEnvironment(
             f"{name}-deployment",
@@ -65,6 +71,9 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             features=topology.plans.github_features,
             wait_timer=settings.wait_timer,
             production=env.production,
+            # Import ids as the provider reads them: `repo:environment`, `repo:environment:policy id`.
+            adopt_id=f"{repo}:{env.name}" if adopt.environment else None,
+            adopt_branch_policy_id=f"{repo}:{env.name}:{adopt.branch_policy}" if adopt.branch_policy else None,
             opts=child,
         )
         self.secrets = EnvironmentSecrets(

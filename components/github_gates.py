@@ -34,6 +34,7 @@ class BranchGate(pulumi.ComponentResource):
         required_deployment: str | None = None,
         bypass_actors: Sequence[BypassActor] = (),
         code_owners_approve: bool = False,
+        adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("release-topology:github:BranchGate", name, None, opts)
@@ -71,7 +72,8 @@ class BranchGate(pulumi.ComponentResource):
                 {"actor_type": a.actor_type, "actor_id": a.actor_id, "bypass_mode": a.bypass_mode}
                 for a in bypass_actors
             ],
-            opts=pulumi.ResourceOptions(parent=self),
+            # An existing ruleset is taken over, never created twice (GitHub refuses a second one of the same name).
+            opts=pulumi.ResourceOptions(parent=self, import_=adopt_id),
         )
         self.register_outputs({"ruleset_id": self.ruleset.ruleset_id})
 
@@ -85,6 +87,7 @@ class ReleaseArchive(pulumi.ComponentResource):
         *,
         repository: str,
         tag_pattern: str,
+        adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("release-topology:github:ReleaseArchive", name, None, opts)
@@ -97,6 +100,6 @@ class ReleaseArchive(pulumi.ComponentResource):
             conditions=_ref_condition(f"refs/tags/{tag_pattern}"),
             rules={"deletion": True, "update": True, "non_fast_forward": True},
             bypass_actors=[],
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, import_=adopt_id),
         )
         self.register_outputs({"ruleset_id": self.ruleset.ruleset_id})

@@ -253,3 +253,26 @@ def test_a_third_environment_is_config_only():
     assert staging.one("RepositoryRuleset").inputs["rules"]["requiredDeployments"] == {
         "requiredDeploymentEnvironments": ["development"]
     }
+
+
+def test_adopting_existing_github_objects_imports_them_under_the_same_names():
+    run = run_stack("production", overrides={"adopt": {"environment": True, "branchPolicy": 7,
+                                                       "branchRuleset": 42, "releaseRuleset": 43}})
+    imports = {r.name: r.import_id for r in run.registrations if r.import_id}
+    assert imports == {
+        "production-branch-gate-ruleset": "koomy:42",
+        "production-release-archive-ruleset": "koomy:43",
+        "production-deployment-environment": "koomy:production",
+        "production-deployment-branch-policy": "koomy:production:7",
+    }
+    assert not [r for r in run_stack("production").registrations if r.import_id]
+
+
+def test_adopt_with_wrong_shapes_is_refused_with_the_fix():
+    from harness import run_failing
+
+    error, registered = run_failing("staging", overrides={"adopt": {"branchRuleset": "abc", "enviroment": True}})
+    text = str(error)
+    assert "adopt.branchRuleset: expected the object's numeric id" in text
+    assert "adopt.enviroment: unknown key (did you mean 'environment'?)" in text
+    assert "gh api repos/OWNER/REPO/rulesets" in text and registered == []

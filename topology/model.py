@@ -125,6 +125,17 @@ class BypassActor:
 
 
 @dataclass(frozen=True)
+class Adoption:
+    """GitHub objects a team already made by hand that this stack takes over instead of creating:
+    `up` imports them (the engine reads each one and refuses if it differs from the declaration)."""
+
+    environment: bool = False  # the GitHub environment named after the stack
+    branch_policy: int | None = None  # its deployment branch policy id
+    branch_ruleset: int | None = None  # the ruleset on the environment's branch
+    release_ruleset: int | None = None  # production: the tag ruleset
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """One environment's values, from its stack file."""
 
@@ -136,6 +147,7 @@ class StackSettings:
     wait_timer: int = 0
     required_approvals: int = 1
     bypass_actors: tuple[BypassActor, ...] = ()
+    adopt: Adoption = Adoption()
     # Plain values of non-secret catalogue entries, by entry name.
     variables: Mapping[str, str] = field(default_factory=dict)
     # Catalogue secret names that the stack holds as encrypted (secure) values.
@@ -196,6 +208,7 @@ STACK_KEYS = {
     "waitTimer": "minutes to wait before a deployment proceeds (0-43200)",
     "requiredApprovals": "approvals required on pull requests into the branch (0-10)",
     "bypassActors": "ruleset bypass actors (list of {actorType, actorId, bypassMode}); none by default",
+    "adopt": "existing GitHub objects to take over: {environment: true, branchPolicy: ID, branchRuleset: ID, releaseRuleset: ID}",
 }
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -463,6 +476,7 @@ def parse_stack(
     if approvals is not None and not 0 <= approvals <= 10:
         c.add("requiredApprovals", f"{approvals} is outside 0-10", f"{fix_set} requiredApprovals 1")
     bypass = _parse_bypass(c, decode(raw.get("bypassActors")))
+    adopt = _parse_adopt(c, stack, decode(raw.get("adopt")))
 
     variables: dict[str, str] = {}
     present: set[str] = set()
@@ -505,12 +519,40 @@ def parse_stack(
             wait_timer=wait or 0,
             required_approvals=1 if approvals is None else approvals,
             bypass_actors=tuple(bypass),
+            adopt=adopt,
             variables=variables,
             secrets_present=frozenset(present),
             secrets_in_clear=frozenset(in_clear),
         ),
         c.problems,
     )
+
+
+_ADOPT_IDS = {"branchPolicy": "branch_policy", "branchRuleset": "branch_ruleset", "releaseRuleset": "release_ruleset"}
+
+
+def _parse_adopt(c: _Collector, stack: str, value: Any) -> Adoption:
+    fix = (f"pulumi config set --stack {stack} --path 'adopt.branchRuleset' <ruleset id> "
+           "(ids: gh api repos/OWNER/REPO/rulesets, .../environments/ENV/deployment-branch-policies)")
+    if value is None:
+        return Adoption()
+    if not isinstance(value, dict):
+        c.add("adopt", f"expected a mapping, got {type(value).__name__}", fix)
+        return Adoption()
+    ids: dict[str, int] = {}
+    for key, item in value.items():
+        if key == "environment":
+            if not isinstance(item, bool):
+                c.add("adopt.environment", f"expected true or false, got {type(item).__name__}", fix)
+        elif key in _ADOPT_IDS:
+            if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+                c.add(f"adopt.{key}", "expected the object's numeric id", fix)
+            else:
+                ids[_ADOPT_IDS[key]] = item
+        else:
+            hint = _closest(key, ["environment", *_ADOPT_IDS])
+            c.add(f"adopt.{key}", "unknown key" + (f" (did you mean '{hint}'?)" if hint else ""), fix)
+    return Adoption(environment=value.get("environment") is True, **ids)
 
 
 def _parse_bypass(c: _Collector, value: Any) -> list[BypassActor]:

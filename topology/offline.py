@@ -44,6 +44,7 @@ class Registration:
     aliases: list[str]
     dependencies: list[str]
     provider: str  # "<provider urn>::<id>" when an explicit provider is used
+    import_id: str  # the id of an existing object `up` takes over ("" when it creates)
     inputs: dict[str, Any]  # plaintext view
     raw: dict[str, Any]  # wire view: secret values are wrapped in the secret signature
 
@@ -110,6 +111,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 aliases=[a.spec.name or a.urn for a in request.aliases],
                 dependencies=list(request.dependencies),
                 provider=request.provider,
+                import_id=request.importId,
                 inputs=unwrap_secrets(json_format.MessageToDict(request.object)),
                 raw=json_format.MessageToDict(request.object),
             ))

@@ -12,8 +12,10 @@ BLINDED = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "[secre
 
 def outputs_event(op, urn, rtype, old=None, new=None, custom=True, detailed=None):
     def state(outputs):
-        return None if outputs is None else {"type": rtype, "urn": urn, "custom": custom, "id": "i",
-                                             "inputs": {}, "outputs": outputs}
+        if outputs is None:
+            return None
+        shape = {"type": rtype, "urn": urn, "id": "i", "inputs": {}, "outputs": outputs}
+        return {**shape, "custom": True} if custom else shape  # the engine omits `custom: false`
     return {"sequence": 1, "timestamp": 1, "resOutputsEvent": {"metadata": {
         "op": op, "urn": urn, "type": rtype, "provider": "", "old": state(old), "new": state(new),
         "detailedDiff": detailed}, "planning": True}}

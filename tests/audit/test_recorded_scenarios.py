@@ -39,8 +39,8 @@ def test_every_edit_is_found_with_its_class_and_nothing_else():
         ("managed_drift", "production-deployment-environment"),  # reviewers removed
         ("unmanaged_addition", "qa"),  # environment added by hand: no stack owns it, production stewards it
     }
-    pending = {(f.cls.value, f.resource.name) for f in audits["production"].findings if f.cls.value == "pending_change"}
-    assert pending == {("pending_change", "production-branch-gate-ruleset")}  # config changed, not applied
+    pending = {(a.stack, f.resource.name) for a in audits.values() for f in a.findings if f.cls.value == "pending_change"}
+    assert pending == {("production", "production-branch-gate-ruleset")}  # config changed, not applied
     assert exit_code(audits.values()) == EXIT_FINDINGS
 
 
