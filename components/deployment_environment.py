@@ -54,9 +54,12 @@ class DeploymentEnvironment(pulumi.ComponentResource):
         super().__init__("release-topology:github:DeploymentEnvironment", name, None, opts)
         # Only the protections the plan accepts (module docstring): the others stay unset.
         protection: dict = {}
-        if features.environment_reviewers:
+        if features.environment_reviewers and reviewers:
             users = [reviewer_id(r, pulumi.InvokeOptions(parent=self)) for r in reviewers]
-            protection.update(reviewers=[{"users": users}] if users else [], prevent_self_review=True)
+            protection.update(reviewers=[{"users": users}], prevent_self_review=True)
+        # Without reviewers there is nothing to prevent: GitHub would keep an empty reviewers rule
+        # for prevent_self_review, which the provider reads back as one empty reviewers block, a
+        # perpetual diff against none (seen on Enterprise against the double).
         if features.wait_timer:
             protection["wait_timer"] = wait_timer
         if features.admin_bypass_off:
