@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSPHRASE, ROOT, need_plugins, run
+from pulumi_run import pinned
 
 SENTINEL_LIVE = "sk_live_SENTINELintegrationLEAK42"
 COMPONENTS = ["ReleaseEnvironment", "BranchGate", "DeploymentEnvironment", "EnvironmentSecrets", "DeploymentTarget"]
-
-
-def constraint(name: str) -> str:
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if line.startswith(f"{name}=="):
-            return line.split("==")[1].strip()
-    raise AssertionError(f"{name} not pinned")
 
 
 def pulumi_run(project: Path, env, *args: str) -> tuple[int, str]:
@@ -42,7 +36,7 @@ def select(project: Path, env, stack: str) -> None:
 
 def test_engine_matches_the_pinned_sdk(engine, pulumi_env):
     version = run(["pulumi", "version"], ROOT, pulumi_env).stdout.strip()
-    assert version == f"v{constraint('pulumi')}"
+    assert version == f"v{pinned('pulumi')}"
     assert engine.has("pulumi")
     # Python policy packs run either through the language host or the policy-python analyzer.
     assert engine.has("pulumi-language-python") or engine.has("analyzer-policy-python")
@@ -200,3 +194,18 @@ def test_concurrent_up_is_refused_by_the_lock_and_preview_still_works(engine, pr
     assert code == 0, out
     thread.join(timeout=120)
     assert first["result"][0] == 0, first["result"][1]
+
+
+def test_rehearse_runs_a_full_up_against_a_fresh_double_and_lists_its_calls(engine, project, pulumi_env):
+    """`make rehearse`: what `up` would do to GitHub, before it does; the real backend untouched."""
+    need_plugins(engine)
+    code, out = pulumi_run(project, pulumi_env, "rehearse", "--stack", "staging")
+    assert code == 0, out
+    assert out.startswith("github: a rehearsal: the real github provider talks to a local GitHub double"), out
+    calls = re.findall(r"^  (\d{3})  (GET|POST|PUT|PATCH|DELETE) +(/\S+)$", out, re.M)
+    assert ("201", "POST", "/api/v3/repos/koomy-app/koomy/rulesets") in calls, out
+    assert any(m == "PUT" and p.endswith("/secrets/STRIPE_SECRET_KEY") for _, m, p in calls), out
+    assert re.search(r"REST calls this `up` made to GitHub \((\d+); method and path, no values\)", out)
+    backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
+    assert not any(backend.rglob("*.json")), "a rehearsal wrote to the real backend"
+    assert "sk_test_" not in out.split("REST calls")[1]
