@@ -107,6 +107,10 @@ def github_endpoint(command: str, stack: str):
     if command != "rehearse" and os.environ.get("GITHUB_TOKEN"):
         yield None
         return
+    if command == "up":
+        # An `up` records what it made in the stack's state: never let it be the double's.
+        raise SystemExit("error: `up` writes to GitHub and needs GITHUB_TOKEN; to see what it would do without "
+                         "touching GitHub or the stack's state, run `make rehearse STACK=" + stack + "`")
     from doubles.github import GitHubDouble
     from topology.project import read_topology
 

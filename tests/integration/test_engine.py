@@ -109,6 +109,11 @@ def closed_window_config(tmp_path: Path) -> Path:
     return path
 
 
+def without_github(env: dict[str, str]) -> dict[str, str]:
+    """For programs that make no GitHub resource: `up` asks for a token all the same."""
+    return dict(env, GITHUB_TOKEN="unused-no-github-resource")
+
+
 def with_empty_program(project: Path) -> Path:
     (project / "__main__.py").write_text(EMPTY_PROGRAM)
     return project
@@ -132,7 +137,7 @@ def test_deploy_window_is_advisory_in_preview_and_mandatory_in_update(engine, pr
     code, out = pulumi_run(project, pulumi_env, "preview", "--stack", "production", "--policy-pack-config", config)
     assert code == 0, out
     assert "[advisory]  deploy-window-preview" in out and "outside the deploy window" in out
-    code, out = pulumi_run(project, pulumi_env, "up", "--yes", "--stack", "production", "--policy-pack-config", config)
+    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", "--stack", "production", "--policy-pack-config", config)
     assert code != 0, out
     assert "[mandatory]  deploy-window" in out and "outside the deploy window" in out
 
@@ -140,17 +145,17 @@ def test_deploy_window_is_advisory_in_preview_and_mandatory_in_update(engine, pr
 def test_emergency_override_needs_a_reason_in_the_real_engine(engine, project, pulumi_env, tmp_path):
     with_empty_program(project)
     config = str(closed_window_config(tmp_path))
-    refused = dict(pulumi_env, RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON=" ")
+    refused = dict(without_github(pulumi_env), RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON=" ")
     code, out = pulumi_run(project, refused, "up", "--yes", "--stack", "production", "--policy-pack-config", config)
     assert code != 0 and "an emergency override needs a reason" in out, out
-    allowed = dict(pulumi_env, RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON="payment outage INC-42")
+    allowed = dict(without_github(pulumi_env), RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON="payment outage INC-42")
     code, out = pulumi_run(project, allowed, "up", "--yes", "--stack", "production", "--policy-pack-config", config)
     assert code == 0, out
 
 
 def test_staging_has_no_deploy_window(engine, project, pulumi_env, tmp_path):
     with_empty_program(project)
-    code, out = pulumi_run(project, pulumi_env, "up", "--yes", "--stack", "staging",
+    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", "--stack", "staging",
                            "--policy-pack-config", str(closed_window_config(tmp_path)))
     assert code == 0, out
     assert "deploy-window" not in out
@@ -181,14 +186,14 @@ def test_concurrent_up_is_refused_by_the_lock_and_preview_still_works(engine, pr
     args = ("--stack", "staging", "--policy-pack", "")
     select(project, pulumi_env, "staging")
     first: dict = {}
-    thread = threading.Thread(target=lambda: first.update(result=pulumi_run(project, pulumi_env, "up", "--yes", *args)))
+    thread = threading.Thread(target=lambda: first.update(result=pulumi_run(project, without_github(pulumi_env), "up", "--yes", *args)))
     thread.start()
     locks = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):]) / ".pulumi" / "locks"
     deadline = time.time() + 60
     while time.time() < deadline and not any(locks.rglob("*.json")):
         time.sleep(0.2)
     assert any(locks.rglob("*.json")), "the first up never took the stack lock"
-    code, out = pulumi_run(project, pulumi_env, "up", "--yes", *args)
+    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", *args)
     assert code != 0 and "currently locked" in out, out
     code, out = pulumi_run(project, pulumi_env, "preview", *args)
     assert code == 0, out
@@ -209,3 +214,10 @@ def test_rehearse_runs_a_full_up_against_a_fresh_double_and_lists_its_calls(engi
     backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
     assert not any(backend.rglob("*.json")), "a rehearsal wrote to the real backend"
     assert "sk_test_" not in out.split("REST calls")[1]
+
+
+def test_up_without_a_token_is_refused_rather_than_recorded_against_the_double(engine, project, pulumi_env):
+    code, out = pulumi_run(project, pulumi_env, "up", "--yes", "--stack", "staging")
+    assert code != 0 and "needs GITHUB_TOKEN" in out and "make rehearse STACK=staging" in out, out
+    backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
+    assert not any(backend.rglob("*.json"))
