@@ -79,8 +79,9 @@ def explain(text: str) -> str | None:
     missing = re.search(r"no resource plugin '(pulumi-resource-[a-z-]+)'", text)
     if missing:
         return (f"hint: the provider plugin {missing.group(1)} is not installed. `make engine` installs it where it "
-                "can be obtained; on this offline machine the module proxy refuses the provider modules "
-                "(docs/engine.md). The program itself got past config validation.")
+                "can be obtained (offline it builds github and random from their upstream modules; vercel cannot be "
+                "had: docs/engine.md). Without GITHUB_TOKEN, runs against the local double leave the Vercel target "
+                "out. The program itself got past config validation.")
     return None
 
 
@@ -137,7 +138,8 @@ def double_settings(topology, stack: str) -> dict:
     reviewers = decode(values.get(f"{NAMESPACE}:reviewers")) or []
     users = {r["handle"]: int(r["id"]) for r in reviewers if isinstance(r, dict) and "id" in r}
     plans = topology.plans
-    return dict(owner=topology.owner, repo=topology.repository, users=users, plan=plans.github.value, visibility=plans.visibility.value,
+    return dict(owner=topology.owner, repo=topology.repository, users=users,
+                plan=plans.github.value, visibility=plans.visibility.value,
                 owner_type="User" if plans.account.value == "personal" else "Organization")
 
 

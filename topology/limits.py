@@ -88,7 +88,7 @@ def _actions_name_problems(catalogue: Iterable[CatalogueEntry]) -> list[Problem]
                                (variables, "variables", GITHUB_ENVIRONMENT_VARIABLES_MAX)):
         if count > limit:
             problems.append(Problem(key, f"{count} {what} go to each GitHub environment; GitHub holds at most {limit}",
-                                    f"deliver some of them to vercel only (to: [vercel]) or merge them"))
+                                    "deliver some of them to vercel only (to: [vercel]) or merge them"))
     return problems
 
 

@@ -31,10 +31,6 @@ class Engine:
     def has(self, piece: str) -> bool:
         return self.status.get(piece) == "ok"
 
-    @property
-    def providers(self) -> bool:
-        return all(self.has(f"provider-{p}") for p in ("github", "random", "vercel"))
-
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:

@@ -71,12 +71,15 @@ class Rehearsal:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
-    def config_value(self, stack: str, key: str) -> str:
-        """A config value in clear, for comparisons only (never printed)."""
-        result = subprocess.run(["pulumi", "config", "get", "--stack", stack, key], cwd=self.project, env=self.env,
-                                capture_output=True, text=True, timeout=60)
+    def generated_secret(self, stack: str, resource_type: str) -> str:
+        """A generated secret's value from state, for a comparison only: never printed, never kept
+        in `outputs` (the one place a test decrypts state)."""
+        result = subprocess.run(["pulumi", "stack", "export", "--show-secrets", "--stack", stack], cwd=self.project,
+                                env=self.env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        return result.stdout.rstrip("\n")
+        value = resources_of(json.loads(result.stdout), resource_type)[0]["outputs"]["result"]
+        # A secret output is exported as an envelope whose `plaintext` is the JSON of the value.
+        return json.loads(value["plaintext"]) if isinstance(value, dict) else value
 
     def writes(self) -> list[dict]:
         return [r for r in self.double.store.requests() if r["method"] not in ("GET", "HEAD")

@@ -221,3 +221,12 @@ def test_up_without_a_token_is_refused_rather_than_recorded_against_the_double(e
     assert code != 0 and "needs GITHUB_TOKEN" in out and "make rehearse STACK=staging" in out, out
     backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
     assert not any(backend.rglob("*.json"))
+
+
+def test_with_a_token_the_missing_vercel_plugin_fails_the_preview_with_a_hint(rehearsal):
+    """Against GitHub (a token), nothing is left out: the engine names the missing plugin and the hint says why."""
+    env = {k: v for k, v in rehearsal.env.items() if k != "RELEASE_WITHOUT_VERCEL"}
+    code, out = pulumi_run(rehearsal.project, env, "preview", "--stack", "staging")
+    assert code != 0
+    assert "no resource plugin 'pulumi-resource-vercel' found" in out, out
+    assert "hint: the provider plugin pulumi-resource-vercel is not installed" in out and "vercel cannot be had" in out

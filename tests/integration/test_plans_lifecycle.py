@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import need_plugins
-from harness import TEST_SECRETS
 from lifecycle import Rehearsal
-from test_lifecycle import assert_only_refusal_is_the_providers_environment_fallback
+from test_lifecycle import assert_only_refusal_is_the_providers_environment_fallback, set_sentinel_secrets
 
 from doubles.github import GitHubDouble
 
@@ -36,8 +35,8 @@ def test_up_on_each_plan_is_green_and_sends_nothing_the_plan_refuses(engine, pro
         rehearsal = Rehearsal(project, Rehearsal.environment(pulumi_env, double, project), double)
         for stack in STACKS:
             rehearsal.cli("stack", "init", stack)
-            for name, value in TEST_SECRETS[stack].items():
-                assert rehearsal.cli("config", "set", "--secret", "--stack", stack, name, value).returncode == 0
+        set_sentinel_secrets(rehearsal, STACKS)
+        for stack in STACKS:
             rehearsal.up(stack)
         for stack in STACKS:
             code, out = rehearsal.preview(stack, "--refresh", "--expect-no-changes")
