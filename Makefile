@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= staging
 POLICY_CONFIG ?=
 
-.PHONY: help install engine test unit check preview rehearse audit bench bench-engine lint-workflows
+.PHONY: help install engine test unit check preview rehearse demo audit bench bench-engine lint-workflows
 
 help:
 	@echo "make install            create .venv and install pinned dependencies (constraints.txt)"
@@ -14,17 +14,21 @@ help:
 	@echo "make unit               the fast tests only (no engine)"
 	@echo "make check STACK=name   offline release-policy check of a stack (no credentials, no engine)"
 	@echo "make preview STACK=name pulumi preview of a stack on the local file backend, with the policy pack"
-	@echo "                        (without GITHUB_TOKEN: against a local GitHub double, nothing reaches GitHub)"
-	@echo "make rehearse STACK=name a full up against a fresh local GitHub double; prints the REST calls it made"
+	@echo "                        (without GITHUB_TOKEN and VERCEL_API_TOKEN: against local GitHub and Vercel doubles)"
+	@echo "make rehearse STACK=name a full up against fresh local doubles; prints the REST calls it made"
+	@echo "make demo               the tour: up, preview, audit, a change by hand, its fix, on local doubles (~1 min)"
 	@echo "make audit [STACKS=a,b] read-only drift audit of every stack: report in .state/audit/; exit 0 clean, 2 findings, 3 mandatory policy, 4 incomplete"
 	@echo "make bench              benchmark of the program under mocks (prints figures)"
 	@echo "make bench-engine       real-engine preview time per stack against an empty program"
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt constraints.txt
+# npm ci: Vercel's published API models (@vercel/sdk, pinned by its lockfile) for the Vercel double's schema test.
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml doubles/vercel/schemas/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --disable-pip-version-check -q -e . --no-deps  # the project's packages (pyproject.toml): no sys.path edits
+	cd doubles/vercel/schemas && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 engine: install
@@ -40,19 +44,22 @@ check: install
 	$(BIN)/python -m policy.check --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
 
 preview: install
-	eval "$$(bash scripts/engine.sh)" && $(BIN)/python scripts/pulumi_run.py preview --stack $(STACK)
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python -m rehearsal preview --stack $(STACK)
 
 rehearse: install
-	eval "$$(bash scripts/engine.sh)" && $(BIN)/python scripts/pulumi_run.py rehearse --stack $(STACK)
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python -m rehearsal rehearse --stack $(STACK)
+
+demo: install
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python -m rehearsal demo
 
 audit: install
 	eval "$$(bash scripts/engine.sh)" && $(BIN)/python -m audit $(if $(STACKS),--stacks $(STACKS))
 
 bench: install
-	$(BIN)/python bench/bench_program.py
+	$(BIN)/python -m bench.bench_program
 
 bench-engine: install
-	eval "$$(bash scripts/engine.sh)" && $(BIN)/python bench/bench_engine.py
+	eval "$$(bash scripts/engine.sh)" && $(BIN)/python -m bench.bench_engine
 
 lint-workflows: install
 	bash scripts/lint-workflows.sh

@@ -5,15 +5,14 @@ import os
 import pulumi
 
 from components.environment import ReleaseEnvironment
-from topology.config import connection_from_env, emergency_from_env, read_release
+from topology.config import read_release
+from topology.release import connection_from_env, emergency_from_env
 
 # Reads and validates the whole config first: a bad stack registers nothing.
 release, values = read_release()
 env = release.environment
 
 connection = connection_from_env(env.name, os.environ)
-if connection.without_vercel and release.settings.vercel_project:
-    pulumi.log.info(f"Vercel target '{release.settings.vercel_project}' left out of this run against the local GitHub double")
 
 environment = ReleaseEnvironment(env.name, release=release, values=values, connection=connection)
 

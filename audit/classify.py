@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
+from topology import registry
+
 from . import describe, times
 from .events import EngineRun, Failure, Step, is_secret
 from .model import Change, Evidence, Finding, FindingClass, Resource, StackAudit
-from .state import ENV_SECRET
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_MANDATORY, EXIT_INCOMPLETE = 0, 2, 3, 4
 SECRET_TIMESTAMPS = frozenset({"updatedAt", "remoteUpdatedAt"})
@@ -88,13 +89,13 @@ def refresh_findings(stack: str, run: EngineRun) -> list[Finding]:
                                  changes=(Change("*", "delete"),),
                                  evidence=(Evidence("refresh", "the provider no longer finds it"),)))
             continue
-        if step.type == ENV_SECRET:
+        if step.type == registry.ENV_SECRET:
             touched = _secret_touch(stack, step)
             if touched:
                 found.append(touched)
         if step.op != "update":
             continue
-        paths = tuple(p for p in step.paths if not (step.type == ENV_SECRET and p in SECRET_TIMESTAMPS))
+        paths = tuple(p for p in step.paths if not (step.type == registry.ENV_SECRET and p in SECRET_TIMESTAMPS))
         real = tuple(p for p in paths if not (empty(describe.lookup(step.old, p)) and empty(describe.lookup(step.new, p))))
         if step.paths and not real:
             continue  # only secret timestamps, or "none" spelled two ways
@@ -114,7 +115,7 @@ def _pending_paths(step: Step) -> tuple[str, ...]:
     """The properties the next `up` really changes: not a secret's timestamps (a touch, which the refresh
     reports), not "none" spelled as the provider reads it back."""
     paths = step.paths
-    if step.type == ENV_SECRET:
+    if step.type == registry.ENV_SECRET:
         paths = tuple(p for p in paths if p not in SECRET_TIMESTAMPS)
     return tuple(p for p in paths if not (empty(describe.lookup(step.new_inputs, p)) and (
         empty(describe.lookup(step.old_inputs, p)) or empty(describe.lookup(step.old, p)))))

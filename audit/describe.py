@@ -52,13 +52,16 @@ def lookup(props: Any, path: str) -> Any:
 
 # --- fixes -------------------------------------------------------------------------------------
 
+# A plain `pulumi up` diffs against the stored state, which still holds the declared values: it sees no
+# drift and writes nothing. `--refresh` reads the live objects first, so the plan puts the declaration back.
+
 def fix_restore(stack: str) -> str:
-    return (f"`pulumi up --stack {stack}` restores the declared value; to keep the live value instead, "
+    return (f"`pulumi up --refresh --stack {stack}` restores the declared value; to keep the live value instead, "
             "change the code or stack config to match, then deploy")
 
 
 def fix_recreate(stack: str) -> str:
-    return (f"`pulumi up --stack {stack}` recreates it; if it was removed on purpose, remove it from "
+    return (f"`pulumi up --refresh --stack {stack}` recreates it; if it was removed on purpose, remove it from "
             "the code or config as well")
 
 

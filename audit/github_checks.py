@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from topology import registry
+
 from . import describe, times
 from .listings import EnvironmentListing, custom_branch_policies
 from .model import Change, Evidence, Finding, FindingClass, Resource
@@ -35,11 +37,9 @@ class Scope:
         return None
 
     def owner_by_name(self, name: str) -> str | None:
-        """The stack whose environment names this object (`<env>` or `<env>-...`)."""
-        for env, stack in sorted(self.declared.items(), key=lambda kv: -len(kv[0])):
-            if name == env or name.startswith(f"{env}-"):
-                return stack
-        return None
+        """The stack whose environment names this object (`<env>` or `<env>-...`: topology/registry.py)."""
+        env = registry.environment_of(name, list(self.declared))
+        return None if env is None else self.declared[env]
 
 
 def _managed_resource(m: Managed) -> Resource:

@@ -90,12 +90,6 @@ def with_variables(fps: Fingerprints, variable_fps: Mapping[str, str]) -> Finger
     return Fingerprints(fps.stack, fps.production, fps.secrets, {**fps.urls, **variable_fps})
 
 
-def stack_fingerprints(stack: str, production: bool, key: bytes, catalogue: Iterable[CatalogueEntry],
-                       config: Mapping[str, tuple[str, bool]], live_variables: Mapping[str, str]) -> Fingerprints:
-    return with_variables(config_fingerprints(stack, production, key, catalogue, config),
-                          variable_fingerprints(key, live_variables))
-
-
 def isolation_findings(all_fps: list[Fingerprints]) -> list[Finding]:
     found: list[Finding] = []
     for a in all_fps:

@@ -2,9 +2,10 @@
 
 Per stack, once selected (`auto.select_stack`, never create-or-select: a missing stack stays
 missing and becomes an error finding), two tasks run side by side:
-- the engine: one `preview --refresh` with the policy pack, its events collected. The program runs
-  in this process (inline); before it starts, its config (decrypted by the engine) is
-  fingerprinted for the isolation check and its secrets given to the redactor, then dropped;
+- the engine: one `pulumi preview --refresh` with the policy pack (the CLI and its language host run
+  the project's program), its events collected. Before it starts, the stack's config (decrypted by
+  `pulumi config --show-secrets`) is fingerprinted for the isolation check and its secrets given to the
+  redactor, then dropped;
 - the state and the APIs: `stack export` WITHOUT --show-secrets (ids, and the time of the last
   update), the environment's GitHub lists and the Vercel lists of the projects in state.
 The repository's lists (rulesets, environments) are fetched once for all stacks. Nothing here
@@ -16,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import runpy
-import sys
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from topology.config import runtime_config
-from topology.model import NAMESPACE, Topology
+from topology.model import Topology
 
 from . import times
 from .conclude import Collected, collection_error, conclude
@@ -65,15 +63,11 @@ def command_failure(error: Exception) -> str:
     return (f"pulumi exited {code.group(1)}: " if code else "pulumi failed: ") + " / ".join(lines)[:1200]
 
 
-def _program(root: Path, on_config: Callable[[Mapping[str, Any], frozenset[str]], None] | None = None):
-    """The project's __main__.py as an inline program; `on_config` sees the config it is given first."""
-    def program() -> None:
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-        if on_config is not None:
-            on_config(*runtime_config())
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-    return program
+def stack_config(stack) -> tuple[dict[str, Any], frozenset[str]]:
+    """The stack's whole config as the program receives it ('ns:key' -> string) and its secret keys."""
+    config = stack.get_all_config()
+    return ({key: value.value for key, value in config.items()},
+            frozenset(key for key, value in config.items() if value.secret))
 
 
 def _engine_run(call: Callable[..., Any]) -> EngineRun:
@@ -162,10 +156,9 @@ def collect_stack(name: str, settings: Settings, key: bytes, repo: Future, comma
     started = time.monotonic()
     config_fps: list[Fingerprints] = []
     try:
-        stack = auto.select_stack(
-            name, project_name=NAMESPACE, program=_program(settings.root, observe_config(name, settings, key, config_fps)),
-            opts=auto.LocalWorkspaceOptions(work_dir=str(settings.root), env_vars=dict(settings.env),
-                                            pulumi_command=command))
+        # The project's own program, run by the CLI's language host (no inline program).
+        stack = auto.select_stack(name, work_dir=str(settings.root),
+                                  opts=auto.LocalWorkspaceOptions(env_vars=dict(settings.env), pulumi_command=command))
     except auto.errors.StackNotFoundError:
         collected.engine = EngineRun(missing_stack=True)
         settings.log(f"{name}: no such stack")
@@ -174,6 +167,11 @@ def collect_stack(name: str, settings: Settings, key: bytes, repo: Future, comma
         collected.errors.append(collection_error(name, "selecting the stack", command_failure(err)))
         return collected
 
+    try:
+        observe_config(name, settings, key, config_fps)(*stack_config(stack))
+    except Exception as err:  # noqa: BLE001
+        collected.errors.append(collection_error(name, "reading the stack's config", command_failure(err)))
+        return collected
     packs = [str(settings.policy_pack)] if settings.policy_pack else None
     configs = [str(settings.policy_pack_config)] if settings.policy_pack and settings.policy_pack_config else None
     timings: dict[str, float] = {}

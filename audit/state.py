@@ -10,18 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from topology import registry
+
 from .events import is_secret
 
 SECRET = "[secret]"
 
-RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
-ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
-BRANCH_POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
-ENV_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
-ENV_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
-VERCEL_PROJECT = "vercel:index/project:Project"
-VERCEL_ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 
 
 @dataclass(frozen=True)
@@ -58,7 +52,7 @@ def _key(kind: str, props: Mapping[str, Any], resource_id: str) -> tuple | None:
     if kind == "environment":
         return ("environment", env)
     if kind == "branch_policy":
-        raw = props.get("policyId") or resource_id.rsplit(":", 1)[-1]
+        raw = props.get("policyId") or registry.branch_policy_id(resource_id)
         return ("branch_policy", env, int(raw)) if str(raw).isdigit() else None
     if kind == "env_secret":
         return ("env_secret", env, props.get("secretName"))
@@ -74,14 +68,14 @@ def _key(kind: str, props: Mapping[str, Any], resource_id: str) -> tuple | None:
 
 
 KINDS = {
-    RULESET: "ruleset",
-    ENVIRONMENT: "environment",
-    BRANCH_POLICY: "branch_policy",
-    ENV_SECRET: "env_secret",
-    ENV_VARIABLE: "env_variable",
-    VERCEL_PROJECT: "vercel_project",
-    VERCEL_ENV: "vercel_env",
-    VERCEL_DOMAIN: "vercel_domain",
+    registry.RULESET: "ruleset",
+    registry.GITHUB_ENVIRONMENT: "environment",
+    registry.BRANCH_POLICY: "branch_policy",
+    registry.ENV_SECRET: "env_secret",
+    registry.ENV_VARIABLE: "env_variable",
+    registry.VERCEL_PROJECT: "vercel_project",
+    registry.VERCEL_ENV: "vercel_env",
+    registry.VERCEL_DOMAIN: "vercel_domain",
 }
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_audit.py [--repeat 5]     (needs `make engine`; prints figures, asserts nothing)
 
-Both stacks are deployed (real engine, real github/random plugins) against the local GitHub double,
+Both stacks are deployed (real engine, real github/random/vercel plugins) against the local GitHub and Vercel doubles,
 then `python -m audit` runs as `make audit` does: each stack alone, then all stacks at once, median of
 --repeat runs each. Target: all stacks <= 1.2x the slowest single stack. REST calls per audit: the
 audit's own list calls (its report says how many), and every GitHub request the audit caused (the
@@ -22,19 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from doubles.github import GitHubDouble  # noqa: E402
-from pulumi_run import copy_project, double_settings  # noqa: E402
-from topology.project import read_topology  # noqa: E402
+from rehearsal.doubles import started
+from rehearsal.project import ROOT, copy_project
 
 
 def deploy(project: Path, env: dict[str, str], stack: str) -> None:
     subprocess.run(["pulumi", "stack", "init", stack], cwd=project, env=env, capture_output=True, check=True)
-    result = subprocess.run([sys.executable, str(project / "scripts" / "pulumi_run.py"), "up", "--yes", "--stack", stack,
-                             "--policy-pack", ""], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(["pulumi", "up", "--yes", "--skip-preview", "--stack", stack], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
         raise SystemExit(f"up {stack} failed:\n{(result.stdout + result.stderr)[-3000:]}")
 
@@ -61,14 +56,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RELEASE_", "PULUMI_BACKEND"))}
     env.update(PULUMI_CONFIG_PASSPHRASE=os.environ.get("PULUMI_CONFIG_PASSPHRASE") or "release-topology-demo",
                PULUMI_SKIP_UPDATE_CHECK="true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-               RELEASE_WITHOUT_VERCEL="1", RELEASE_GITHUB_WRITE_DELAY_MS="0")
+)
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp) / "project")
-        topology = read_topology(project / "Pulumi.yaml")
-        settings = double_settings(topology, "production")
-        settings["users"] = {**double_settings(topology, "staging")["users"], **settings["users"]}
-        with GitHubDouble(**settings) as double:
-            env.update(double.provider_env(), PULUMI_BACKEND_URL=f"file://{tmp}/state")
+        with started(project) as doubles:
+            double = doubles.github
+            env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{tmp}/state")
             Path(tmp, "state").mkdir()
             for stack in stacks:
                 deploy(project, env, stack)
@@ -80,23 +73,27 @@ def main() -> None:
             for _ in range(args.repeat):
                 for label, which in (("staging", ["staging"]), ("production", ["production"]), ("all", stacks)):
                     double.store.clear_log()
+                    doubles.vercel.clear_log()
                     seconds, used, doc = audit(project, env, Path(tmp) / label, which)
                     times[label].append(seconds)
                     cpu[label].append(used)
                     github_requests = [r for r in double.store.requests() if not r["path"].startswith("/_double")]
-                    calls[label] = (doc["run"]["rest_calls"]["github"], len(github_requests))
+                    vercel_requests = [r for r in doubles.vercel.requests() if not r["path"].startswith("/_double")]
+                    calls[label] = (doc["run"]["rest_calls"]["github"] + doc["run"]["rest_calls"]["vercel"],
+                                    len(github_requests), len(vercel_requests))
             load_after = os.getloadavg()[0]
     single = {s: statistics.median(times[s]) for s in stacks}
     slowest = max(single.values())
     together = statistics.median(times["all"])
-    print(f"drift audit, real engine + github/random plugins against the GitHub double, {os.cpu_count()} cores, "
-          f"load average {load_before:.1f} -> {load_after:.1f} (median of {args.repeat}; wall time of `python -m audit`, "
-          "policy pack on, Vercel target left out)")
+    print(f"drift audit, real engine + github/random/vercel plugins against the GitHub and Vercel doubles, "
+          f"{os.cpu_count()} cores, load average {load_before:.1f} -> {load_after:.1f} (median of {args.repeat}; "
+          "wall time of `python -m audit`, policy pack on)")
     for s in stacks:
         print(f"  {s:<11} alone       {single[s]:6.2f} s wall {statistics.median(cpu[s]):5.2f} s CPU   "
-              f"REST: audit {calls[s][0]:3d} list calls, {calls[s][1]:3d} GitHub requests in all (providers' reads included)")
+              f"REST: audit {calls[s][0]:3d} list calls, {calls[s][1]:3d} GitHub + {calls[s][2]:3d} Vercel requests "
+              "in all (providers' reads included)")
     print(f"  all stacks  in parallel {together:6.2f} s wall {statistics.median(cpu['all']):5.2f} s CPU   "
-          f"REST: audit {calls['all'][0]:3d} list calls, {calls['all'][1]:3d} GitHub requests in all")
+          f"REST: audit {calls['all'][0]:3d} list calls, {calls['all'][1]:3d} GitHub + {calls['all'][2]:3d} Vercel requests")
     print(f"  ratio all / slowest single = {together / slowest:.2f} (target <= 1.2); "
           f"sequential would be {sum(single.values()) / slowest:.2f}; "
           f"CPU of all stacks spread over {os.cpu_count()} cores alone needs "

@@ -1,6 +1,6 @@
 """Benchmark: evaluating the program under mocks, per stack and per resource.
 
-    make bench            (or: .venv/bin/python bench/bench_program.py [--repeat 3])
+    make bench            (or: .venv/bin/python -m bench.bench_program [--repeat 3])
 
 Topologies of 2, 4, 8 and 16 environments with 10 and 50 catalogue entries; every stack of each
 topology is evaluated from generated Pulumi.yaml / stack files. Prints figures (median of
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -19,21 +18,18 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from topology.model import Kind
+from topology.offline import ROOT, run_program, stack_inputs
+from topology.project import placeholder_config
+from topology.rules import stripe_sample
 
-from topology.offline import run_program, stack_inputs  # noqa: E402
-
-KINDS = ["stripe-secret-key", "stripe-publishable-key", "stripe-webhook-secret", "supabase-url",
-         "supabase-anon-key", "supabase-service-role-key", "generated", "secret", "variable"]
+KINDS = [kind.value for kind in Kind]
 
 
 def value_for(kind: str, production: bool) -> str:
-    mode = "live" if production else "test"
-    return {
-        "stripe-secret-key": f"sk_{mode}_bench", "stripe-publishable-key": f"pk_{mode}_bench",
-        "stripe-webhook-secret": "whsec_bench", "supabase-url": "https://bench.supabase.co",
-    }.get(kind, "bench-value")
+    if Kind(kind) is Kind.SUPABASE_URL:
+        return "https://bench.supabase.co"
+    return stripe_sample(Kind(kind), production, "bench") or "bench-value"
 
 
 def write_project(root: Path, environments: int, entries: int) -> list[tuple[str, dict, dict]]:
@@ -72,8 +68,7 @@ def write_project(root: Path, environments: int, entries: int) -> list[tuple[str
     return stacks
 
 
-def time_stack(root: Path, stack: str, secrets: dict, variables: dict, repeat: int) -> tuple[float, int]:
-    config, secret_keys = stack_inputs(stack, secrets=secrets, variables=variables, root=root)
+def time_stack(stack: str, config: dict, secret_keys: set, repeat: int) -> tuple[float, int]:
     times, count = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
@@ -94,23 +89,24 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp)
                 stacks = write_project(root, environments, entries)
-                results = [time_stack(root, s, sec, var, args.repeat) for s, sec, var in stacks]
+                results = [time_stack(s, *stack_inputs(s, secrets=sec, variables=var, root=root), args.repeat)
+                           for s, sec, var in stacks]
             total = sum(t for t, _ in results)
             resources = sum(n for _, n in results)
             print(f"{environments:>4} {entries:>7} {len(stacks):>6} {resources / len(stacks):>15.1f} "
                   f"{1000 * total / len(stacks):>9.1f} {1000 * total / resources:>11.3f} {total:>8.2f}")
 
-    # The default topology's production stack, from the repository's own files.
-    sys.path.insert(0, str(ROOT / "tests"))
-    from harness import TEST_SECRETS, TEST_VARIABLES
-
-    seconds, count = time_stack(ROOT, "production", TEST_SECRETS["production"], TEST_VARIABLES["production"], args.repeat)
+    # The default topology's production stack, from the repository's own files (secrets: the offline
+    # check's placeholders).
+    config, secret_keys, _ = placeholder_config("production", ROOT)
+    seconds, count = time_stack("production", config, secret_keys, args.repeat)
     tracemalloc.start()
-    time_stack(ROOT, "production", TEST_SECRETS["production"], TEST_VARIABLES["production"], 1)
+    time_stack("production", config, secret_keys, 1)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     print(f"\ndefault topology, production stack: {count} resources, {seconds * 1000:.1f} ms "
           f"(median of {args.repeat}); Python heap peak {peak / 1e6:.1f} MB (tracemalloc, separate run)")
+
 
 if __name__ == "__main__":
     main()

@@ -22,8 +22,9 @@ from typing import Sequence
 import pulumi
 import pulumi_github as github
 
+from topology import registry
 from topology.model import Reviewer
-from topology.plans import GithubFeatures
+from topology.plans import GithubFeatures, offered_fields, offers
 
 
 def reviewer_id(reviewer: Reviewer, opts: pulumi.InvokeOptions) -> pulumi.Input[int]:
@@ -51,21 +52,19 @@ class DeploymentEnvironment(pulumi.ComponentResource):
         adopt_branch_policy_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("release-topology:github:DeploymentEnvironment", name, None, opts)
-        # Only the protections the plan accepts (module docstring): the others stay unset.
-        protection: dict = {}
-        if features.environment_reviewers and reviewers:
-            users = [reviewer_id(r, pulumi.InvokeOptions(parent=self)) for r in reviewers]
-            protection.update(reviewers=[{"users": users}], prevent_self_review=True)
+        super().__init__(registry.DEPLOYMENT_ENVIRONMENT, name, None, opts)
+        # Only the protections the plan accepts (module docstring, topology/plans.ENVIRONMENT_FIELDS):
+        # the others stay unset.
+        wanted: dict = {"wait_timer": wait_timer, "can_admins_bypass": not production}
         # Without reviewers there is nothing to prevent: GitHub would keep an empty reviewers rule
         # for prevent_self_review, which the provider reads back as one empty reviewers block, a
         # perpetual diff against none (seen on Enterprise against the double).
-        if features.wait_timer:
-            protection["wait_timer"] = wait_timer
-        if features.admin_bypass_off:
-            protection["can_admins_bypass"] = not production
+        if reviewers and offers(features, "reviewers"):
+            users = [reviewer_id(r, pulumi.InvokeOptions(parent=self)) for r in reviewers]
+            wanted.update(reviewers=[{"users": users}], prevent_self_review=True)
+        protection = offered_fields(features, wanted)
         self.environment = github.RepositoryEnvironment(
-            f"{name}-environment",
+            name + registry.ENVIRONMENT_SUFFIX,
             repository=repository,
             environment=environment,
             **protection,
@@ -74,7 +73,7 @@ class DeploymentEnvironment(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=production, import_=adopt_id),
         )
         self.branch_policy = github.RepositoryEnvironmentDeploymentPolicy(
-            f"{name}-branch-policy",
+            name + registry.BRANCH_POLICY_SUFFIX,
             repository=repository,
             environment=self.environment.environment,
             branch_pattern=branch,

@@ -7,8 +7,8 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumiverse_vercel as vercel
 
+from topology import registry
 from topology.model import CatalogueEntry, Destination
-from .secrets import slug
 
 
 class DeploymentTarget(pulumi.ComponentResource):
@@ -28,9 +28,9 @@ class DeploymentTarget(pulumi.ComponentResource):
         production: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("release-topology:vercel:DeploymentTarget", name, None, opts)
+        super().__init__(registry.DEPLOYMENT_TARGET, name, None, opts)
         self.project = vercel.Project(
-            f"{name}-project",
+            name + registry.PROJECT_SUFFIX,
             name=project_name,
             team_id=team_id,
             git_repository={"type": "github", "repo": git_repository, "production_branch": branch},
@@ -43,7 +43,7 @@ class DeploymentTarget(pulumi.ComponentResource):
                 continue
             value = values[entry.name]
             self.env_vars.append(vercel.ProjectEnvironmentVariable(
-                f"{name}-{slug(entry.name)}",
+                f"{name}-{registry.slug(entry.name)}",
                 project_id=self.project.id,
                 team_id=team_id,
                 key=entry.name,
@@ -57,7 +57,7 @@ class DeploymentTarget(pulumi.ComponentResource):
         self.domain = None
         if domain:
             self.domain = vercel.ProjectDomain(
-                f"{name}-domain",
+                name + registry.DOMAIN_SUFFIX,
                 project_id=self.project.id,
                 team_id=team_id,
                 domain=domain,

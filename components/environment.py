@@ -5,8 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_github as github
 
-from topology.config import Connection, Release, Values
+from topology import registry
 from topology.plans import Approval, describe_approval
+from topology.release import Connection, Release, Values
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
 from .github_gates import BranchGate, ReleaseArchive
@@ -28,11 +29,11 @@ class ReleaseEnvironment(pulumi.ComponentResource):
     ):
         env, settings, topology = release.environment, release.settings, release.topology
         opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(protect=env.production), opts)
-        super().__init__("release-topology:index:ReleaseEnvironment", name, None, opts)
+        super().__init__(registry.RELEASE_ENVIRONMENT, name, None, opts)
         # The declared owner decides where GitHub writes go, not whatever GITHUB_OWNER the
         # runner happens to have (the token still comes from GITHUB_TOKEN).
         self.github = github.Provider(
-            f"{name}-github",
+            name + registry.GITHUB_PROVIDER_SUFFIX,
             owner=topology.owner,
             write_delay_ms=connection.github_write_delay_ms,
             opts=pulumi.ResourceOptions(parent=self),
@@ -42,7 +43,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
 
         adopt = settings.adopt
         self.gate = BranchGate(
-            f"{name}-branch-gate",
+            name + registry.BRANCH_GATE_SUFFIX,
             repository=repo,
             branch=env.branch,
             required_approvals=settings.required_approvals,
@@ -50,20 +51,20 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             required_deployment=release.source.name if release.source else None,
             bypass_actors=settings.bypass_actors,
             code_owners_approve=release.approval is Approval.CODE_OWNER_REVIEW,
-            adopt_id=f"{repo}:{adopt.branch_ruleset}" if adopt.branch_ruleset else None,
+            adopt_id=registry.ruleset_import_id(repo, adopt.branch_ruleset) if adopt.branch_ruleset else None,
             opts=child,
         )
         self.archive = None
         if env.production:
             self.archive = ReleaseArchive(
-                f"{name}-release-archive",
+                name + registry.RELEASE_ARCHIVE_SUFFIX,
                 repository=repo,
                 tag_pattern=topology.release_tag_pattern,
-                adopt_id=f"{repo}:{adopt.release_ruleset}" if adopt.release_ruleset else None,
+                adopt_id=registry.ruleset_import_id(repo, adopt.release_ruleset) if adopt.release_ruleset else None,
                 opts=child,
             )
         self.deployment = DeploymentEnvironment(
-            f"{name}-deployment",
+            name + registry.DEPLOYMENT_SUFFIX,
             repository=repo,
             environment=env.name,
             branch=env.branch,
@@ -71,13 +72,13 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             features=topology.plans.github_features,
             wait_timer=settings.wait_timer,
             production=env.production,
-            # Import ids as the provider reads them: `repo:environment`, `repo:environment:policy id`.
-            adopt_id=f"{repo}:{env.name}" if adopt.environment else None,
-            adopt_branch_policy_id=f"{repo}:{env.name}:{adopt.branch_policy}" if adopt.branch_policy else None,
+            adopt_id=registry.environment_import_id(repo, env.name) if adopt.environment else None,
+            adopt_branch_policy_id=(registry.branch_policy_import_id(repo, env.name, adopt.branch_policy)
+                                    if adopt.branch_policy else None),
             opts=child,
         )
         self.secrets = EnvironmentSecrets(
-            f"{name}-secrets",
+            name + registry.SECRETS_SUFFIX,
             repository=repo,
             environment=self.deployment.name,
             catalogue=topology.catalogue,
@@ -86,9 +87,9 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             opts=child,
         )
         self.target = None
-        if settings.vercel_project and not connection.without_vercel:
+        if settings.vercel_project:
             self.target = DeploymentTarget(
-                f"{name}-vercel",
+                name + registry.VERCEL_SUFFIX,
                 project_name=settings.vercel_project,
                 team_id=settings.vercel_team,
                 git_repository=f"{topology.owner}/{repo}",

@@ -7,6 +7,7 @@ from typing import Sequence
 import pulumi
 import pulumi_github as github
 
+from topology import registry
 from topology.model import BypassActor
 
 
@@ -37,7 +38,7 @@ class BranchGate(pulumi.ComponentResource):
         adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("release-topology:github:BranchGate", name, None, opts)
+        super().__init__(registry.BRANCH_GATE, name, None, opts)
         rules: dict = {
             "pull_request": {
                 "required_approving_review_count": required_approvals,
@@ -61,7 +62,7 @@ class BranchGate(pulumi.ComponentResource):
             rules["required_deployments"] = {"required_deployment_environments": [required_deployment]}
 
         self.ruleset = github.RepositoryRuleset(
-            f"{name}-ruleset",
+            name + registry.RULESET_SUFFIX,
             name=name,
             repository=repository,
             target="branch",
@@ -90,9 +91,9 @@ class ReleaseArchive(pulumi.ComponentResource):
         adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("release-topology:github:ReleaseArchive", name, None, opts)
+        super().__init__(registry.RELEASE_ARCHIVE, name, None, opts)
         self.ruleset = github.RepositoryRuleset(
-            f"{name}-ruleset",
+            name + registry.RULESET_SUFFIX,
             name=name,
             repository=repository,
             target="tag",

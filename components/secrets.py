@@ -9,11 +9,7 @@ import pulumi_github as github
 import pulumi_random as random
 
 from topology.model import CatalogueEntry, Destination
-
-
-def slug(variable: str) -> str:
-    """STRIPE_SECRET_KEY -> stripe-secret-key, for resource names."""
-    return variable.lower().replace("_", "-")
+from topology.registry import ENVIRONMENT_SECRETS, GITHUB_DELIVERY_SUFFIX, slug
 
 
 class EnvironmentSecrets(pulumi.ComponentResource):
@@ -34,7 +30,7 @@ class EnvironmentSecrets(pulumi.ComponentResource):
         variables: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("release-topology:secrets:EnvironmentSecrets", name, None, opts)
+        super().__init__(ENVIRONMENT_SECRETS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.values: dict[str, pulumi.Input[str]] = {}
         self.generated: dict[str, random.RandomPassword] = {}
@@ -58,7 +54,7 @@ class EnvironmentSecrets(pulumi.ComponentResource):
                 continue
             if entry.kind.is_secret:
                 self.github_secrets.append(github.ActionsEnvironmentSecret(
-                    f"{name}-{slug(entry.name)}-github",
+                    f"{name}-{slug(entry.name)}{GITHUB_DELIVERY_SUFFIX}",
                     repository=repository,
                     environment=environment,
                     secret_name=entry.name,
@@ -68,7 +64,7 @@ class EnvironmentSecrets(pulumi.ComponentResource):
                 ))
             else:
                 self.github_variables.append(github.ActionsEnvironmentVariable(
-                    f"{name}-{slug(entry.name)}-github",
+                    f"{name}-{slug(entry.name)}{GITHUB_DELIVERY_SUFFIX}",
                     repository=repository,
                     environment=environment,
                     variable_name=entry.name,

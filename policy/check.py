@@ -18,38 +18,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from topology.model import NAMESPACE, ConfigError, Kind
+from topology.model import ConfigError
 from topology.offline import ROOT, run_program
-from topology.project import project_config, read_topology, stack_config
-from .rules import MANDATORY, RULES, Resource, Violation, evaluate_configured
-
-PLACEHOLDER = "offline-placeholder"
-
-
-def placeholder(kind: Kind, production: bool) -> str:
-    """A value that passes format checks, standing in for an encrypted secret."""
-    mode = "live" if production else "test"
-    if kind is Kind.STRIPE_SECRET_KEY:
-        return f"sk_{mode}_{PLACEHOLDER}"
-    if kind is Kind.STRIPE_WEBHOOK_SECRET:
-        return f"whsec_{PLACEHOLDER}"
-    return PLACEHOLDER
-
-
-def offline_inputs(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[str], list[str]]:
-    """Engine-like config for the stack; encrypted secrets replaced by placeholders."""
-    config = project_config(root / "Pulumi.yaml")
-    values, encrypted = stack_config(stack, root)
-    config.update(values)
-    topology = read_topology(root / "Pulumi.yaml")
-    env = topology.environment(stack)
-    production = bool(env and env.production)
-    kinds = {f"{NAMESPACE}:{e.name}": e.kind for e in topology.catalogue}
-    replaced = []
-    for key in sorted(encrypted):
-        config[key] = placeholder(kinds.get(key, Kind.SECRET), production)
-        replaced.append(key)
-    return config, encrypted, replaced
+from topology.project import placeholder_config
+from .model import MANDATORY, Resource, Violation
+from .rules import RULES, evaluate_configured
 
 
 def to_resources(registrations) -> list[Resource]:
@@ -76,7 +49,7 @@ def run_check(stack: str, *, root: Path = ROOT, policy_config: dict | None = Non
               now: dt.datetime | None = None, environ=os.environ) -> tuple[int, str]:
     """(exit code, printed report) of the offline check of one stack."""
     try:
-        config, secret_keys, replaced = offline_inputs(stack, root)
+        config, secret_keys, replaced = placeholder_config(stack, root)
         run = run_program(stack, config, secret_keys, preview=True, main=root / "__main__.py")
     except ConfigError as error:
         rows = [["mandatory", "config", p.key, p.message, p.fix] for p in error.problems]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,15 +21,18 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from topology.model import APPROVALS_MAX, APPROVALS_MIN
+
+from .model import ADVISORY, MANDATORY, Resource, Rule
+from .rules import RULES
+from .stacks import build_context
+
+# The project whose files the rules read: the one this pack belongs to (a project copy's own in tests).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
-from policy.rules import MANDATORY, RULES, Resource, Rule, build_context  # noqa: E402
+LEVELS = {MANDATORY: EnforcementLevel.MANDATORY, ADVISORY: EnforcementLevel.ADVISORY}
 
-LEVELS = {MANDATORY: EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
-
-APPROVALS_SCHEMA = {"minApprovals": {"type": "integer", "minimum": 0, "maximum": 10, "default": 1}}
+APPROVALS_SCHEMA = {"minApprovals": {"type": "integer", "minimum": APPROVALS_MIN, "maximum": APPROVALS_MAX, "default": 1}}
 WINDOW_SCHEMA = {
     "deployWindow": {
         "type": "object",

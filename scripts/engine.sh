@@ -19,6 +19,7 @@
 #   ENGINE_RETRY_REFUSED  1: ask the module proxy again for pieces it refused on an earlier run
 #   ENGINE_NO_OFFICIAL    1: do not try the official installer
 #   ENGINE_JOBS           parallel compile jobs (go build -p), default: number of cores
+#   ENGINE_VENDOR_DIR     folder of the vendored upstream sources (default ../shared/vendor beside the checkout)
 #   PULUMI_HOME           where plugins are installed (Pulumi's own default: ~/.pulumi)
 # Writes $ENGINE_CACHE/v<version>/status: one line per piece, "<piece> ok|refused|missing ...", and
 # "schema-<provider> ok <path of the generated schema.json>" (tests/providers reads it).
@@ -46,6 +47,8 @@ VERCEL_VER=$(pin pulumiverse-vercel 5.21.1)
 ANALYZER_SDK_VER=3.220.0
 
 CACHE=${ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/release-topology/engine}
+# Upstream sources the registries refuse (the language host, the Vercel provider): ../shared/vendor/README.md.
+VENDOR=${ENGINE_VENDOR_DIR:-$ROOT/../shared/vendor}
 VDIR=$CACHE/v$VER
 BIN=$VDIR/bin
 REFUSED=$VDIR/refused
@@ -171,7 +174,6 @@ build() {  # build DIR OUT PKG LDFLAGS: go build with the release flags, atomica
 VERSION_X="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VER"
 PKG=github.com/pulumi/pulumi/pkg/v3
 SDK=github.com/pulumi/pulumi/sdk/v3
-LANG_PY=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
 
 # -- the CLI
 if [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "v$VER" ]; then
@@ -213,47 +215,35 @@ plugin_install() {  # plugin_install KIND NAME VERSION FILE
 }
 
 # -- the Python language host (pulumi-language-python + pulumi-language-python-exec)
+# The module proxy refuses its module at every version; its source at the CLI's tag is vendored
+# (../shared/vendor/README.md). Built against pkg/v3 and sdk/v3 of the CLI's version, in place of the
+# monorepo's local replaces, and put beside `pulumi`, where the CLI looks for language hosts first.
 LANG_OK=0
+LANG_TGZ=$VENDOR/pulumi-language-python-$VER.tar.gz
 if [ -x "$BIN/pulumi-language-python" ] && [ -x "$BIN/pulumi-language-python-exec" ]; then
   log "pulumi-language-python: cached in $BIN"
   LANG_OK=1
-elif refused_before pulumi-language-python; then
-  log "pulumi-language-python: refused by the module proxy on an earlier run ($REFUSED/pulumi-language-python; ENGINE_RETRY_REFUSED=1 asks again)"
-else
+elif [ -f "$LANG_TGZ" ]; then
   need_go
-  # The language host module has no tags: it is required by the pseudo-version of the pkg tag's commit.
-  pj=$(fetch "$PKG@v$VER")
-  INFO=$(printf '%s' "$pj" | jfield Info)
-  TS=$(jfield Time <"$INFO" | tr -d -- '-:TZ')
-  HASH=$(jfield Origin.Hash <"$INFO" | cut -c1-12)
-  if [ -z "$TS" ] || [ -z "$HASH" ]; then
-    refuse pulumi-language-python "read commit of $PKG@v$VER from $INFO" "no Time/Origin.Hash in $(cat "$INFO")"
+  W=$VDIR/src/language-python
+  rm -rf "$W" && mkdir -p "$W"
+  log "pulumi-language-python: building from the vendored source $LANG_TGZ"
+  tar -xzf "$LANG_TGZ" -C "$W" --strip-components=1
+  (cd "$W" && go mod edit -dropreplace=$PKG -dropreplace=$SDK -require=$PKG@v$VER -require=$SDK@v$VER)
+  tidy "$W"
+  if build "$W" "$BIN/pulumi-language-python" . "$VERSION_X"; then
+    install -m 0755 "$W/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+    LANG_OK=1
   else
-    LV="v3.0.0-$TS-$HASH"
-    log "pulumi-language-python: trying $LANG_PY@$LV"
-    if ! lj=$(fetch "$LANG_PY@$LV"); then
-      refuse pulumi-language-python "go mod download -json $LANG_PY@$LV" "$(printf '%s' "$lj" | jfield Error)"
-    else
-      W=$VDIR/src/language-python
-      mkdir -p "$W"
-      {
-        printf 'module example.invalid/pulumi-language-python-build\n\ngo %s\n\n' "$(go mod edit -json "$(printf '%s' "$lj" | jfield GoMod)" | jfield Go)"
-        printf 'require (\n\t%s %s\n\t%s v%s\n\t%s v%s\n)\n\n' "$LANG_PY" "$LV" "$SDK" "$VER" "$PKG" "$VER"
-        nonlocal_replaces "$(printf '%s' "$lj" | jfield GoMod)"
-      } >"$W/go.mod"
-      printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$LANG_PY" >"$W/tools.go"
-      tidy "$W"
-      build "$W" "$BIN/pulumi-language-python" "$LANG_PY" "$VERSION_X"
-      SDK_DIR=$(fetch "$SDK@v$VER" | jfield Dir)
-      install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
-      LANG_OK=1
-    fi
+    log "pulumi-language-python: build failed (see above)"
   fi
+else
+  log "pulumi-language-python: no vendored source at $LANG_TGZ (ENGINE_VENDOR_DIR names its folder)"
 fi
 if [ $LANG_OK = 1 ]; then
   status "pulumi-language-python ok $BIN/pulumi-language-python"
 else
-  status "pulumi-language-python refused (see $REFUSED/pulumi-language-python): run Python programs through the Automation API (inline program)"
+  status "pulumi-language-python missing (no vendored source, or its build failed: see the log)"
 fi
 
 # -- pieces that ship as scripts inside the sdk/v3 module (the official CLI archive carries them too)
@@ -327,10 +317,11 @@ provider() {  # provider NAME MODULE VERSION: a provider we cannot build (vercel
 }
 
 PROV_SRC=$ROOT/providers
-# Cache key: the sources of providers/ (Go files, go.mod, go.sum), never the files tfgen generates.
+# Cache key: the sources of providers/ (Go files, go.mod, go.sum), never the files tfgen generates;
+# providers/vercel is its own module with its own cache (below).
 prov_hash() {
   (cd "$PROV_SRC" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -not -path './bin/*' \
-     | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+     -not -path './vercel/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 }
 wired_version() {  # wired_version NAME: the official release providers/NAME reproduces (const Version)
   sed -n 's/^const Version = "\(.*\)"$/\1/p' "$PROV_SRC/$1/info.go" 2>/dev/null | head -n1
@@ -345,7 +336,7 @@ build_bridged() {  # build_bridged DIR: tfgen -> schema (+ metadata) -> provider
   # A copy of providers/ in a directory named "provider": go:embed reads the generated files inside the module,
   # and tfgen finds the upstream's docs (for descriptions) from a "provider" directory. The tree stays clean.
   (cd "$PROV_SRC" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -not -path './bin/*' \
-     | tar -cf - -T - | (mkdir -p "$src" && tar -xf - -C "$src"))
+     -not -path './vercel/*' | tar -cf - -T - | (mkdir -p "$src" && tar -xf - -C "$src"))
   log "provider plugins: fetching the upstream providers, the terraform bridge and their modules (first time: 236 modules, about 260 MB)"
   if ! (cd "$src" && go list -deps -f '{{with .Module}}{{.Path}}@{{.Version}}{{end}}' ./github/cmd/pulumi-tfgen-github ./random/cmd/pulumi-tfgen-random >"$pb/modules.txt" 2>"$pb/download.log"); then
     tail -n 20 "$pb/download.log" >&2
@@ -420,7 +411,98 @@ else
   provider github github.com/pulumi/pulumi-github/provider/v${GITHUB_VER%%.*} "$GITHUB_VER"
   provider random github.com/pulumi/pulumi-random/provider/v${RANDOM_VER%%.*} "$RANDOM_VER"
 fi
-provider vercel github.com/pulumiverse/pulumi-vercel/provider/v${VERCEL_VER%%.*} "$VERCEL_VER"
+
+# -- the Vercel plugin: the upstream Terraform provider's module is refused by the module proxy (every version),
+# so it is built from the vendored source snapshot ($VENDOR, ../shared/vendor/README.md) by our wiring in
+# providers/vercel (its own Go module: `replace ... => ./upstream`, the snapshot extracted into the build copy).
+# Cached apart from github/random, keyed by providers/vercel's sources and the snapshot's sha256.
+VERCEL_SRC=$PROV_SRC/vercel
+VERCEL_TGZ=$VENDOR/terraform-provider-vercel-c8a6711.tar.gz
+[ -d "$VENDOR" ] && VERCEL_TGZ=$(cd "$VENDOR" && pwd -P)/${VERCEL_TGZ##*/}
+VERCEL_UPSTREAM=github.com/vercel/terraform-provider-vercel/v5
+
+vercel_sources() {  # the files of providers/vercel that make the build (never generated ones)
+  (cd "$VERCEL_SRC" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+     -not -path './upstream/*' -not -path './bin/*' | LC_ALL=C sort)
+}
+
+build_vercel() {  # build_vercel DIR: sources + extracted snapshot -> tfgen -> schema + metadata -> plugin
+  local vb=$1 src=$1/provider t0=$SECONDS t1 cmd=$1/provider/cmd/pulumi-resource-vercel
+  rm -rf "$vb" && mkdir -p "$vb/bin" "$src/upstream" "$vb/vercel"
+  (cd "$VERCEL_SRC" && vercel_sources | tar -cf - -T - | tar -xf - -C "$src")
+  tar -xzf "$VERCEL_TGZ" -C "$src/upstream" --strip-components=1
+  log "provider vercel: fetching the terraform bridge and the modules of the upstream snapshot"
+  if ! (cd "$src" && go list -deps -f '{{with .Module}}{{.Path}}@{{.Version}}{{end}}' ./cmd/pulumi-tfgen-vercel >"$vb/modules.txt" 2>"$vb/download.log"); then
+    tail -n 20 "$vb/download.log" >&2
+    return 1
+  fi
+  log "provider vercel: modules ready in $((SECONDS - t0))s ($(sort -u "$vb/modules.txt" | grep -c @) modules)"
+  log "provider vercel: compiling pulumi-tfgen-vercel (about 5 minutes on 2 cores the first time)"
+  build "$src" "$vb/bin/pulumi-tfgen-vercel" ./cmd/pulumi-tfgen-vercel "" || return 1
+  t1=$SECONDS
+  # tfgen runs in the module root: the ProviderInfo reads the upstream's docs from ./upstream.
+  (cd "$src" && "$vb/bin/pulumi-tfgen-vercel" schema --skip-examples --out "$cmd") >"$vb/tfgen-vercel.log" 2>&1 \
+    || { tail -n 20 "$vb/tfgen-vercel.log" >&2; return 1; }
+  rm -f "$cmd/Pulumi.yaml"
+  cp "$cmd"/*.json "$vb/vercel/"
+  log "provider vercel: schema generated in $((SECONDS - t1))s ($(grep -o '^	[0-9]* total resources' "$vb/tfgen-vercel.log" | tr -d '\t'))"
+  build "$src" "$vb/bin/pulumi-resource-vercel" ./cmd/pulumi-resource-vercel "" || return 1
+  rm -f "$vb/bin/pulumi-tfgen-vercel"
+  touch "$vb/ok"
+  log "provider vercel: built in $((SECONDS - t0))s into $vb ($(($(stat -c %s "$vb/bin/pulumi-resource-vercel") / 1000000)) MB binary)"
+}
+
+vercel_plugin() {  # vercel_plugin VERSION: build (if needed) and install pulumi-resource-vercel
+  local ver=$1 wired tsha vhash vb pbin plugdir bridge from
+  local mod=github.com/pulumiverse/pulumi-vercel/provider/v${ver%%.*}
+  if [ ! -f "$VERCEL_TGZ" ] || [ ! -d "$VERCEL_SRC" ]; then
+    # A machine with internet gets the official plugin from the official-installer branch above.
+    log "provider vercel: no vendored upstream source at $VERCEL_TGZ (ENGINE_VENDOR_DIR names its folder): not built"
+    provider vercel "$mod" "$ver"
+    return
+  fi
+  official_module vercel "$mod" "$ver" && log "provider vercel $ver: $OFFICIAL_NOTE"
+  wired=$(wired_version vercel)
+  if [ "$wired" != "$ver" ]; then
+    log "provider vercel: providers/vercel reproduces ${wired:-nothing} but constraints.txt pins $ver: not built"
+    status "provider-vercel missing (providers/vercel wires ${wired:-?}, constraints.txt pins $ver; $OFFICIAL_NOTE)"
+    return
+  fi
+  tsha=$(sha256sum "$VERCEL_TGZ" | cut -c1-64)
+  if [ -n "${ENGINE_VENDOR_DIR:-}" ]; then from="ENGINE_VENDOR_DIR"; else from="the default ../shared/vendor beside the checkout"; fi
+  log "provider vercel: upstream source $VERCEL_TGZ (from $from; sha256 ${tsha:0:16}...)"
+  vhash=$( { (cd "$VERCEL_SRC" && vercel_sources | xargs sha256sum); printf '%s  vendored\n' "$tsha"; } | sha256sum | cut -c1-16)
+  vb=$VDIR/providers-vercel/$vhash
+  pbin=$vb/bin/pulumi-resource-vercel
+  plugdir=$PLUGINS/resource-vercel-v$ver
+  if [ ! -f "$vb/ok" ]; then
+    if ! command -v go >/dev/null 2>&1; then
+      log "provider vercel: the Go toolchain is needed to build it"
+      status "provider-vercel missing (Go toolchain needed to build it; $OFFICIAL_NOTE)"
+      return
+    fi
+    need_go
+    log "provider vercel: building $ver from providers/vercel + the vendored upstream (sources $vhash)"
+    if ! build_vercel "$vb"; then
+      log "provider vercel: build failed (logs in $vb)"
+      status "provider-vercel missing (build failed, logs in $vb; $OFFICIAL_NOTE)"
+      return
+    fi
+    # Keep only this build of providers/vercel.
+    find "$VDIR/providers-vercel" -mindepth 1 -maxdepth 1 -type d ! -name "$vhash" -exec rm -rf {} +
+  fi
+  if plugin_installed resource vercel "$ver" && cmp -s "$pbin" "$plugdir/pulumi-resource-vercel"; then
+    log "provider vercel $ver: built from providers/vercel ($vhash), installed in $PLUGINS"
+  else
+    log "provider vercel $ver: installing $pbin"
+    pulumi_ plugin install resource vercel "$ver" --file "$pbin" --reinstall >&2
+  fi
+  bridge=$(sed -n 's#^[[:space:]]*github.com/pulumi/pulumi-terraform-bridge/v3 \(v[^[:space:]]*\).*#\1#p' "$VERCEL_SRC/go.mod" | head -n1)
+  status "provider-vercel ok $plugdir (built from $VERCEL_UPSTREAM $(basename "$VERCEL_TGZ" .tar.gz | sed 's/.*-//') vendored in $VERCEL_TGZ + pulumi-terraform-bridge $bridge; $OFFICIAL_NOTE)"
+  status "schema-vercel ok $vb/vercel/schema.json"
+}
+
+vercel_plugin "$VERCEL_VER"
 
 mv -f "$STATUS.new" "$STATUS"
 log "status ($STATUS):"

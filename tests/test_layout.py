@@ -20,8 +20,9 @@ ALLOWED = {
     "policy": {"topology"},
     "audit": {"topology", "policy"},
     "doubles": set(),
+    "rehearsal": {"topology", "doubles"},
 }
-PROJECT_PACKAGES = {"topology", "components", "policy", "audit", "doubles", "providers"}
+PROJECT_PACKAGES = {"topology", "components", "policy", "audit", "doubles", "providers", "rehearsal"}
 
 
 def project_imports(path: Path) -> set[str]:

@@ -4,9 +4,14 @@ constraint's source (topology/limits.py holds the same citations)."""
 
 from __future__ import annotations
 
-import pytest
+import shutil
 
-from harness import TEST_SECRETS, run_failing, run_stack
+import pytest
+import yaml
+
+from harness import ROOT_DIR, TEST_SECRETS, TEST_VARIABLES, run_failing, run_stack
+from topology import registry
+from topology.limits import GITHUB_RULESET_NAME_MAX
 
 STAGING = TEST_SECRETS["staging"]
 ALL_SECRETS = [v for env in TEST_SECRETS.values() for v in env.values()]
@@ -124,6 +129,23 @@ def test_ruleset_names_derived_from_the_environment_fit_100_characters():
     assert "the release archive ruleset of 'pppppppppppppppppppp...' would be named with more than GitHub's 100" in message
     assert "shorten the environment name to at most 84 characters" in message
     assert "branch gate" not in message  # 85 + len("-branch-gate") fits
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_the_rulesets_the_components_name_are_the_ones_the_limits_check(stack):
+    registered = [r.inputs["name"] for r in run_stack(stack).of_type(registry.RULESET)]
+    assert sorted(registered) == sorted(registry.ruleset_names(stack, production=stack == "production").values())
+
+
+def test_the_longest_environment_name_the_limits_accept_gives_rulesets_of_at_most_100_characters(tmp_path):
+    longest = "p" * (GITHUB_RULESET_NAME_MAX - max(map(len, registry.RULESET_SUFFIXES.values())))
+    project = yaml.safe_load((ROOT_DIR / "Pulumi.yaml").read_text())
+    project["config"]["environments"] = {"value": environments(longest)}
+    (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+    shutil.copy(ROOT_DIR / "Pulumi.production.yaml", tmp_path / f"Pulumi.{longest}.yaml")
+    run = run_stack(longest, root=tmp_path, secrets=TEST_SECRETS["production"], variables=TEST_VARIABLES["production"])
+    names = [r.inputs["name"] for r in run.of_type(registry.RULESET)]
+    assert len(names) == 2 and max(map(len, names)) == GITHUB_RULESET_NAME_MAX
 
 
 # integrations/terraform-provider-github github/resource_github_repository_ruleset.go: repository ^[-a-zA-Z0-9_.]{1,100}$

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,23 +20,16 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policy.rules import (
-    MANDATORY,
-    RULES,
-    Context,
-    Resource,
-    evaluate_configured,
-    in_window,
-    policy_settings,
-)
-from topology import codeowners
-from topology.model import ConfigError, DeployWindow
-from topology.project import production_reviewers, read_topology
+from policy import policies  # never policy.__main__: constructing PolicyPack blocks
 from policy.check import to_resources
+from policy.checks import in_window
+from policy.model import MANDATORY, Resource
+from policy.rules import RULES, evaluate_configured
+from policy.stacks import policy_settings
+from topology import codeowners, registry
+from topology.model import ConfigError, DeployWindow, parse_stack
+from topology.project import production_reviewers, read_topology
 from harness import ROOT_DIR, TEST_SECRETS, run_stack
-
-sys.path.insert(0, str(ROOT_DIR / "policy"))
-import policies  # noqa: E402  (never __main__: constructing PolicyPack blocks)
 
 WEEKDAY_NOON = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)  # Tuesday 12:00 Paris
 SATURDAY = dt.datetime(2026, 11, 28, 11, 0, tzinfo=dt.timezone.utc)
@@ -342,6 +334,23 @@ def test_codeowners_must_give_every_path_to_the_reviewers(monkeypatch, tmp_path,
     assert "code-owners" not in rules_of(verdicts(project["staging"], "staging", monkeypatch, root=root))
 
 
+
+def test_a_reviewer_entry_the_program_refuses_never_passes_the_policy(registered, monkeypatch, tmp_path):
+    """The policy reads the stack through the program's own parser (topology/release.py `load`): a reviewer
+    entry that parse_stack refuses (a numeric id written as a string) no longer passes as a code owner."""
+    refused = [{"handle": "koomy-cto", "id": "1234567"}]
+    root = project_copy(tmp_path, stack_edits={"production": {"reviewers": refused}}, with_codeowners=False)
+    (root / ".github").mkdir()
+    (root / ".github" / "CODEOWNERS").write_text(codeowners.render(["koomy-cto"]))
+    _, problems = parse_stack("production", {"reviewers": refused}, frozenset(), ())
+    assert [p.key for p in problems] == ["release-topology:reviewers[0]"]
+    expected = "Pulumi.production.yaml is refused by the program: release-topology:reviewers[0]: must be a GitHub handle"
+    found = through_pack(registered["production"], monkeypatch=monkeypatch, root=root)
+    assert {name for name, message in found if expected in message} == {r.name for r in RULES}, found
+    _, errors = evaluate_configured(registered["production"], root, "production", {}, dry_run=False, environ={},
+                                    now=WEEKDAY_NOON)
+    assert {e.split(":", 1)[0] for e in errors if expected in e} == {r.name for r in RULES}, errors
+
 def test_codeowners_missing_is_advisory(monkeypatch, tmp_path):
     root = project_copy(tmp_path, with_codeowners=False)
     found = verdicts(Project(root)["production"], "production", monkeypatch, root=root)
@@ -373,8 +382,8 @@ def test_environment_deploys_from_another_branch(registered, monkeypatch):
 
 
 def test_random_string_is_refused(registered, monkeypatch):
-    extra = Resource("random:index/randomString:RandomString", "staging-secrets-token", {"length": 32},
-                     "urn:pulumi:staging::release-topology::random:index/randomString:RandomString::staging-secrets-token")
+    extra = Resource(registry.RANDOM_STRING, "staging-secrets-token", {"length": 32},
+                     f"urn:pulumi:staging::release-topology::{registry.RANDOM_STRING}::staging-secrets-token")
     found = verdicts([*registered["staging"], extra], "staging", monkeypatch)
     assert "generated-secrets-random-password" in rules_of(found)
 

@@ -31,7 +31,12 @@ def main(argv: list[str]) -> int:
             tag = " (production)" if env.production else ""
             print(f"{env.name}: {env.branch} <- {env.promoted_from or '-'}{tag}")
     elif command == "codeowners":
-        return codeowners_command(production_reviewers(topology), check="--check" in argv[2:])
+        try:
+            handles = production_reviewers(topology)
+        except ConfigError as err:  # a reviewer entry the program refuses owns nothing
+            print(err, file=sys.stderr)
+            return 2
+        return codeowners_command(handles, check="--check" in argv[2:])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -10,14 +10,13 @@ import re
 from typing import Iterable, Mapping
 
 from .model import CatalogueEntry, Destination, Environment, Problem, StackSettings, Topology, config_key
+from .registry import ruleset_names
 
 # GitHub docs, "Managing environments for deployment" > Creating an environment: "An environment name
 # may not exceed 255 characters and must be unique within the repository."
 GITHUB_ENVIRONMENT_NAME_MAX = 255
 # terraform-provider-github github/resource_github_repository_ruleset.go: name StringLenBetween(1, 100).
 GITHUB_RULESET_NAME_MAX = 100
-# The ruleset names the components derive from an environment's name (components/github_gates.py).
-RULESET_SUFFIXES = {"branch gate": "-branch-gate", "release archive": "-release-archive"}
 # terraform-provider-github github/resource_github_repository_ruleset.go: repository ^[-a-zA-Z0-9_.]{1,100}$.
 GITHUB_REPOSITORY_NAME = re.compile(r"^[-a-zA-Z0-9_.]{1,100}$")
 # GitHub docs, "Secrets reference" > Naming your secrets and "Variables reference" > Naming conventions:
@@ -61,14 +60,14 @@ def _environment_name_problems(environments: Iterable[Environment]) -> list[Prob
         if len(env.name) > GITHUB_ENVIRONMENT_NAME_MAX:
             problems.append(Problem(key, f"environment name '{env.name[:20]}...' is longer than GitHub's "
                                     f"{GITHUB_ENVIRONMENT_NAME_MAX} characters", "give it a shorter name"))
-        for what, suffix in RULESET_SUFFIXES.items():
-            if what == "release archive" and not env.production:
-                continue
-            if len(env.name + suffix) > GITHUB_RULESET_NAME_MAX:
+        # The rulesets carry their component's name, derived from the environment's (topology/registry.py).
+        for what, name in ruleset_names(env.name, production=env.production).items():
+            if len(name) > GITHUB_RULESET_NAME_MAX:
+                suffix = len(name) - len(env.name)
                 problems.append(Problem(
                     key, f"the {what} ruleset of '{env.name[:20]}...' would be named with more than GitHub's "
                     f"{GITHUB_RULESET_NAME_MAX} characters",
-                    f"shorten the environment name to at most {GITHUB_RULESET_NAME_MAX - len(suffix)} characters"))
+                    f"shorten the environment name to at most {GITHUB_RULESET_NAME_MAX - suffix} characters"))
     return problems
 
 

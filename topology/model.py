@@ -68,12 +68,23 @@ class CatalogueEntry:
     destinations: frozenset[Destination]
 
 
+# Weekday names as config writes them, Monday first (DeployWindow.days holds their indexes).
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Approvals a pull request may require: GitHub's ruleset takes 0-10 (the stack's requiredApprovals and
+# the policy config's minApprovals alike).
+APPROVALS_MIN, APPROVALS_MAX = 0, 10
+
+
 @dataclass(frozen=True)
 class DeployWindow:
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0
     start: str = "09:00"
     end: str = "18:00"
     timezone: str = "UTC"
+
+    @property
+    def day_names(self) -> list[str]:
+        return [DAYS[d] for d in self.days]
 
 
 @dataclass(frozen=True)
@@ -206,7 +217,7 @@ STACK_KEYS = {
     "vercelProject": "the Vercel project name for this environment",
     "vercelTeam": "the Vercel team id (optional)",
     "waitTimer": "minutes to wait before a deployment proceeds (0-43200)",
-    "requiredApprovals": "approvals required on pull requests into the branch (0-10)",
+    "requiredApprovals": f"approvals required on pull requests into the branch ({APPROVALS_MIN}-{APPROVALS_MAX})",
     "bypassActors": "ruleset bypass actors (list of {actorType, actorId, bypassMode}); none by default",
     "adopt": "existing GitHub objects to take over: {environment: true, branchPolicy: ID, branchRuleset: ID, releaseRuleset: ID}",
 }
@@ -215,7 +226,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _VAR_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def config_key(name: str) -> str:
@@ -403,10 +413,10 @@ def _parse_window(c: _Collector, value: Any) -> DeployWindow:
     for k in sorted(set(value) - {"days", "start", "end", "timezone"}):
         c.add(f"deployWindow.{k}", "unknown field", "use days, start, end, timezone")
     default = DeployWindow()
-    days = value.get("days", [_DAYS[d] for d in default.days])
-    if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in _DAYS for d in days):
+    days = value.get("days", default.day_names)
+    if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in DAYS for d in days):
         c.add("deployWindow.days", "must be a non-empty list of weekday names", example)
-        days = [_DAYS[d] for d in default.days]
+        days = default.day_names
     start, end = value.get("start", default.start), value.get("end", default.end)
     for k, t in (("start", start), ("end", end)):
         if not isinstance(t, str) or not _TIME.match(t):
@@ -415,7 +425,7 @@ def _parse_window(c: _Collector, value: Any) -> DeployWindow:
     if not isinstance(tz, str) or not valid_timezone(tz):
         c.add("deployWindow.timezone", f"unknown time zone {tz!r}", "use an IANA name such as Europe/Paris")
         tz = default.timezone
-    return DeployWindow(tuple(sorted({_DAYS.index(str(d).lower()[:3]) for d in days})), str(start), str(end), tz)
+    return DeployWindow(tuple(sorted({DAYS.index(str(d).lower()[:3]) for d in days})), str(start), str(end), tz)
 
 
 def parse_window(value: Any) -> tuple[DeployWindow, list[Problem]]:
@@ -435,6 +445,31 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
+def parse_reviewers(stack: str, value: Any) -> tuple[tuple[Reviewer, ...], list[Problem]]:
+    """A stack's `reviewers` (decoded config), as the program takes them: invalid entries are problems."""
+    c = _Collector()
+    reviewers = _parse_reviewers(c, f"pulumi config set --stack {stack}", value)
+    return reviewers, c.problems
+
+
+def _parse_reviewers(c: _Collector, fix_set: str, value: Any) -> tuple[Reviewer, ...]:
+    reviewers: list[Reviewer] = []
+    if value is not None and not isinstance(value, list):
+        c.add("reviewers", f"expected a list, got {type(value).__name__}", f"{fix_set} --path 'reviewers[0]' your-handle")
+        value = []
+    for i, item in enumerate(value or []):
+        if isinstance(item, str) and _HANDLE.match(item):
+            reviewers.append(Reviewer(item))
+        elif isinstance(item, dict) and isinstance(item.get("handle"), str) and _HANDLE.match(item["handle"]) and (
+            isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool) and item["id"] > 0
+        ) and not set(item) - {"handle", "id"}:
+            reviewers.append(Reviewer(item["handle"], item["id"]))
+        else:
+            c.add(f"reviewers[{i}]", "must be a GitHub handle or {handle, id} with a positive numeric id",
+                  "reviewers: [{handle: the-cto, id: 1234567}]")
+    return tuple(reviewers)
+
+
 def parse_stack(
     stack: str,
     raw: Mapping[str, Any],
@@ -450,21 +485,7 @@ def parse_stack(
     entries = {e.name: e for e in catalogue}
     fix_set = f"pulumi config set --stack {stack}"
 
-    reviewers: list[Reviewer] = []
-    value = decode(raw.get("reviewers"))
-    if value is not None and not isinstance(value, list):
-        c.add("reviewers", f"expected a list, got {type(value).__name__}", f"{fix_set} --path 'reviewers[0]' your-handle")
-        value = []
-    for i, item in enumerate(value or []):
-        if isinstance(item, str) and _HANDLE.match(item):
-            reviewers.append(Reviewer(item))
-        elif isinstance(item, dict) and isinstance(item.get("handle"), str) and _HANDLE.match(item["handle"]) and (
-            isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool) and item["id"] > 0
-        ) and not set(item) - {"handle", "id"}:
-            reviewers.append(Reviewer(item["handle"], item["id"]))
-        else:
-            c.add(f"reviewers[{i}]", "must be a GitHub handle or {handle, id} with a positive numeric id",
-                  "reviewers: [{handle: the-cto, id: 1234567}]")
+    reviewers = _parse_reviewers(c, fix_set, decode(raw.get("reviewers")))
 
     domain = _typed(c, "domain", decode(raw.get("domain")), str, f"{fix_set} domain app.example.com")
     project = _typed(c, "vercelProject", decode(raw.get("vercelProject")), str, f"{fix_set} vercelProject shop-{stack}")
@@ -473,8 +494,8 @@ def parse_stack(
     if wait is not None and not 0 <= wait <= 43200:
         c.add("waitTimer", f"{wait} is outside 0-43200 minutes", f"{fix_set} waitTimer 5")
     approvals = _typed(c, "requiredApprovals", decode(raw.get("requiredApprovals", 1)), int, f"{fix_set} requiredApprovals 1")
-    if approvals is not None and not 0 <= approvals <= 10:
-        c.add("requiredApprovals", f"{approvals} is outside 0-10", f"{fix_set} requiredApprovals 1")
+    if approvals is not None and not APPROVALS_MIN <= approvals <= APPROVALS_MAX:
+        c.add("requiredApprovals", f"{approvals} is outside {APPROVALS_MIN}-{APPROVALS_MAX}", f"{fix_set} requiredApprovals 1")
     bypass = _parse_bypass(c, decode(raw.get("bypassActors")))
     adopt = _parse_adopt(c, stack, decode(raw.get("adopt")))
 
@@ -512,7 +533,7 @@ def parse_stack(
     return (
         StackSettings(
             stack=stack,
-            reviewers=tuple(reviewers),
+            reviewers=reviewers,
             domain=domain,
             vercel_project=project,
             vercel_team=team,

@@ -22,8 +22,9 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from . import registry
 from .model import NAMESPACE
-from .project import project_config, stack_config, wire
+from .project import engine_config, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = NAMESPACE
@@ -88,7 +89,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # versions (3.259) do not inherit: URNs would say "stack::project".
         # Like the engine: a child's type is qualified by its parent's whole type chain, except the stack's.
         parent_type = parent.split("::")[2] if parent else ""
-        if parent_type and parent_type != "pulumi:pulumi:Stack":
+        if parent_type and parent_type != registry.STACK:
             type_ = parent_type + "$" + type_
         return "urn:pulumi:" + "::".join([self.stack, self.project, type_, name])
 
@@ -97,7 +98,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # The SDK gives each RPC thread its own event loop and never closes it: unclosed, Python
         # may print "Exception ignored in BaseEventLoop.__del__" while it shuts down.
         _THREAD_LOOPS.add(_ensure_event_loop())
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != registry.STACK:
             self.urns.append(response.urn)
             self.registrations.append(Registration(
                 urn=response.urn,
@@ -131,15 +132,15 @@ class ResourceMocks(pulumi_mocks.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
         # Echo the inputs, as a provider's preview does, plus the computed outputs the program reads.
         state = dict(args.inputs)
-        if args.typ == "github:index/repositoryRuleset:RepositoryRuleset":
+        if args.typ == registry.RULESET:
             state["rulesetId"] = 1000 + len(args.name)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ == registry.RANDOM_PASSWORD:
             state["result"] = "generated-" + args.name
         return f"{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
-        if args.token == "github:index/getUser:getUser":
+        if args.token == registry.GET_USER:
             return {"id": "424242", "login": args.args["username"]}, []
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
@@ -173,9 +174,7 @@ def stack_inputs(
     root: Path = ROOT,
 ) -> tuple[dict[str, str], set[str]]:
     """The config the engine would pass for `stack`, with the given secret values injected."""
-    config = project_config(root / "Pulumi.yaml")
-    stack_values, _encrypted = stack_config(stack, root)
-    config.update(stack_values)
+    config, _encrypted = engine_config(stack, root)
     secret_keys: set[str] = set()
     for name, value in secrets.items():
         config[f"{PROJECT}:{name}"] = value

@@ -81,6 +81,41 @@ class GithubFeatures:
         return self.rulesets and self.environments and (self.environment_reviewers or self.code_owner_review)
 
 
+@dataclass(frozen=True)
+class EnvironmentField:
+    """A protection field of a GitHub environment and the plan feature that lets GitHub take it."""
+
+    input: str  # the provider's input (what DeploymentEnvironment sends)
+    prop: str  # the engine's property name (what the policy pack reads)
+    feature: str  # the GithubFeatures flag
+    refused: str  # what happens when it is sent on a plan without the feature
+
+    def offered(self, features: GithubFeatures) -> bool:
+        return bool(getattr(features, self.feature))
+
+
+# Which plan feature drives which environment field: DeploymentEnvironment sends a field only where the
+# plan offers it, the policy pack refuses one sent where it does not (components/deployment_environment.py).
+ENVIRONMENT_FIELDS = (
+    EnvironmentField("reviewers", "reviewers", "environment_reviewers", "required reviewers (422)"),
+    EnvironmentField("prevent_self_review", "preventSelfReview", "environment_reviewers",
+                     "prevent-self-review (422, or silently dropped by the provider's retry)"),
+    EnvironmentField("wait_timer", "waitTimer", "wait_timer", "a wait timer (422)"),
+    EnvironmentField("can_admins_bypass", "canAdminsBypass", "admin_bypass_off",
+                     "turning admin bypass off (silently dropped by the provider's retry: a perpetual diff)"),
+)
+
+
+def offers(features: GithubFeatures, field: str) -> bool:
+    """Whether GitHub takes the environment field (a provider input name) on this plan."""
+    return next(f for f in ENVIRONMENT_FIELDS if f.input == field).offered(features)
+
+
+def offered_fields(features: GithubFeatures, wanted: dict) -> dict:
+    """The environment fields of `wanted` (provider input -> value) that the plan offers."""
+    return {field: value for field, value in wanted.items() if offers(features, field)}
+
+
 def github_features(plan: GithubPlan, visibility: Visibility) -> GithubFeatures:
     public = visibility is Visibility.PUBLIC
     paid = plan is not GithubPlan.FREE

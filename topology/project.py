@@ -1,6 +1,8 @@
 """The project's files as the engine reads them: Pulumi.yaml's project-level config and a stack file.
 
-The one reader of those files for the facts CLI, the offline check, the mock evaluation and the pack.
+The one reader of those files for the facts CLI, the offline check, the mock evaluation and the pack;
+`file_release` is a stack's Release from its files, validated by the program's own `load` (encrypted
+secrets, which are not decrypted here, replaced by placeholders of the right form and mode).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Any
 
 import yaml
 
-from .model import NAMESPACE, ConfigError, Topology, decode, parse_topology
-from .rules import project_problems
+from .model import NAMESPACE, ConfigError, Kind, Topology, decode, parse_reviewers, parse_topology
+from .release import Release, load
+from .rules import project_problems, stripe_sample
 
 
 def project_values(project_file: Path = Path("Pulumi.yaml")) -> dict[str, Any]:
@@ -25,12 +28,13 @@ def project_values(project_file: Path = Path("Pulumi.yaml")) -> dict[str, Any]:
     return values
 
 
-def read_topology(project_file: Path = Path("Pulumi.yaml")) -> Topology:
-    """The topology declared in Pulumi.yaml's project-level config."""
+def read_topology(project_file: Path = Path("Pulumi.yaml"), *, strict: bool = True) -> Topology:
+    """The topology declared in Pulumi.yaml's project-level config. `strict=False` keeps a well-formed
+    declaration that the rules refuse (e.g. private Free): the doubles still answer as that plan does."""
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix):]: v for k, v in project_values(project_file).items() if k.startswith(prefix)}
     topology, problems = parse_topology(raw)
-    problems += project_problems(topology) if topology else []
+    problems += project_problems(topology) if topology and strict else []
     if problems:
         raise ConfigError("(project)", problems)
     return topology
@@ -60,14 +64,50 @@ def wire(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def engine_config(stack: str, root: Path = Path(".")) -> tuple[dict[str, Any], set[str]]:
+    """The config the engine passes for `stack` (project-level config under the stack file's), without the
+    encrypted values, and the keys the stack file holds encrypted."""
+    config = project_config(root / "Pulumi.yaml")
+    values, encrypted = stack_config(stack, root)
+    config.update(values)
+    return config, encrypted
+
+
+PLACEHOLDER = "offline-placeholder"
+
+
+def placeholder(kind: Kind, production: bool) -> str:
+    """A value that passes format checks, standing in for an encrypted secret."""
+    return stripe_sample(kind, production, PLACEHOLDER) or PLACEHOLDER
+
+
+def placeholder_config(stack: str, root: Path = Path(".")) -> tuple[dict[str, Any], set[str], list[str]]:
+    """Engine-like config for the stack, encrypted secrets replaced by placeholders; and the replaced keys."""
+    config, encrypted = engine_config(stack, root)
+    topology = read_topology(root / "Pulumi.yaml")
+    env = topology.environment(stack)
+    production = bool(env and env.production)
+    kinds = {f"{NAMESPACE}:{e.name}": e.kind for e in topology.catalogue}
+    replaced = []
+    for key in sorted(encrypted):
+        config[key] = placeholder(kinds.get(key, Kind.SECRET), production)
+        replaced.append(key)
+    return config, encrypted, replaced
+
+
+def file_release(stack: str, root: Path = Path(".")) -> Release:
+    """The stack's Release from its files, as the program validates it; ConfigError when it would refuse it."""
+    config, encrypted, _ = placeholder_config(stack, root)
+    return load(stack, config, frozenset(encrypted))
+
+
 def stack_reviewers(stack: str, root: Path = Path(".")) -> list[str]:
-    """The reviewers' handles a stack file declares (plain config), in order."""
+    """The reviewers' handles a stack file declares, in order, parsed as the program parses them."""
     values, _ = stack_config(stack, root)
-    declared = decode(values.get(f"{NAMESPACE}:reviewers"))
-    if not isinstance(declared, list):
-        return []
-    handles = (item.get("handle") if isinstance(item, dict) else item for item in declared)
-    return [h for h in handles if isinstance(h, str)]
+    reviewers, problems = parse_reviewers(stack, decode(values.get(f"{NAMESPACE}:reviewers")))
+    if problems:
+        raise ConfigError(stack, problems)
+    return [r.handle for r in reviewers]
 
 
 def production_reviewers(topology: Topology, root: Path = Path(".")) -> list[str]:

@@ -22,12 +22,31 @@ from .model import (
 )
 from .plans import Account, GithubPlan, Plans, vercel_features
 
-STRIPE_TEST_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
-STRIPE_LIVE_PREFIXES = ("sk_live_", "pk_live_", "rk_live_")
-_EXPECTED_PREFIX = {
-    Kind.STRIPE_SECRET_KEY: ("sk_", "rk_"),
-    Kind.STRIPE_PUBLISHABLE_KEY: ("pk_",),
+# Stripe's prefixes: API keys are `<type>_<mode>_...` (secret sk, publishable pk, restricted rk; mode test
+# or live), webhook signing secrets `whsec_...`.
+STRIPE_KEY_TYPES = ("sk", "pk", "rk")
+STRIPE_WEBHOOK_PREFIX = "whsec_"
+_EXPECTED_TYPES = {
+    Kind.STRIPE_SECRET_KEY: ("sk", "rk"),
+    Kind.STRIPE_PUBLISHABLE_KEY: ("pk",),
 }
+
+
+def stripe_prefixes(mode: str, types: tuple[str, ...] = STRIPE_KEY_TYPES) -> tuple[str, ...]:
+    return tuple(f"{t}_{mode}_" for t in types)
+
+
+STRIPE_TEST_PREFIXES = stripe_prefixes("test")
+STRIPE_LIVE_PREFIXES = stripe_prefixes("live")
+
+
+def stripe_sample(kind: Kind, production: bool, body: str) -> str | None:
+    """A value of the right form and mode for a Stripe kind (placeholders, benchmarks); None for other kinds."""
+    if kind in _EXPECTED_TYPES:
+        return stripe_prefixes("live" if production else "test", _EXPECTED_TYPES[kind][:1])[0] + body
+    if kind is Kind.STRIPE_WEBHOOK_SECRET:
+        return STRIPE_WEBHOOK_PREFIX + body
+    return None
 
 
 def stripe_mode(value: str) -> str | None:
@@ -43,9 +62,10 @@ def stripe_mode_violation(production: bool, value: str) -> str | None:
     """Why a value must not be delivered to this environment, or None. Never echoes the value."""
     mode = stripe_mode(value)
     if mode == "live" and not production:
-        return "holds a Stripe LIVE-mode key in a non-production environment (only sk_test_/pk_test_/rk_test_ keys belong here)"
+        return (f"holds a Stripe LIVE-mode key in a non-production environment (only {'/'.join(STRIPE_TEST_PREFIXES)} "
+                "keys belong here)")
     if mode == "test" and production:
-        return "holds a Stripe TEST-mode key in production (production takes sk_live_/pk_live_/rk_live_ keys)"
+        return f"holds a Stripe TEST-mode key in production (production takes {'/'.join(STRIPE_LIVE_PREFIXES)} keys)"
     return None
 
 
@@ -61,13 +81,14 @@ def value_problems(stack: str, env: Environment, entry: CatalogueEntry, value: s
     violation = stripe_mode_violation(env.production, value)
     if violation:
         problems.append(Problem(config_key(entry.name), violation, f"use the Stripe {mode_word}-mode key: {fix}"))
-    elif entry.kind in _EXPECTED_PREFIX and not (
-        value.startswith(_EXPECTED_PREFIX[entry.kind]) and stripe_mode(value)
+    elif entry.kind in _EXPECTED_TYPES and not (
+        value.startswith(tuple(f"{t}_" for t in _EXPECTED_TYPES[entry.kind])) and stripe_mode(value)
     ):
-        prefixes = "/".join(f"{p}{mode_word}_" for p in _EXPECTED_PREFIX[entry.kind])
+        prefixes = "/".join(stripe_prefixes(mode_word, _EXPECTED_TYPES[entry.kind]))
         problems.append(Problem(config_key(entry.name), f"is not a {entry.kind.value} (expected {prefixes}...)", fix))
-    if entry.kind is Kind.STRIPE_WEBHOOK_SECRET and not value.startswith("whsec_"):
-        problems.append(Problem(config_key(entry.name), "is not a Stripe webhook signing secret (expected whsec_...)", fix))
+    if entry.kind is Kind.STRIPE_WEBHOOK_SECRET and not value.startswith(STRIPE_WEBHOOK_PREFIX):
+        problems.append(Problem(config_key(entry.name),
+                                f"is not a Stripe webhook signing secret (expected {STRIPE_WEBHOOK_PREFIX}...)", fix))
     if entry.kind is Kind.SUPABASE_URL and not value.startswith("https://"):
         problems.append(Problem(config_key(entry.name), "must be an https:// URL", fix))
     return problems

@@ -23,7 +23,17 @@ class StrictClock:
     def __init__(self, now: Callable[[], float] = time.time):
         self._now = now
         self._last = 0
+        self._offset = 0  # seconds a test moved the clock forward (wait timers)
+
+    def advance(self, seconds: int) -> None:
+        """Move the double's time forward, e.g. past an environment's wait timer."""
+        self._offset += int(seconds)
+        self._last += int(seconds)  # ticks may run ahead of the wall clock: they move forward as much
+
+    def seconds(self) -> int:
+        """The current second, without ticking."""
+        return max(int(self._now()) + self._offset, self._last)
 
     def tick(self) -> str:
-        self._last = max(int(self._now()), self._last + 1)
+        self._last = max(int(self._now()) + self._offset, self._last + 1)
         return rfc3339(self._last)

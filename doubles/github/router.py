@@ -26,12 +26,19 @@ class Route:
     handler: Handler
 
     def match(self, method: str, parts: list[str]) -> dict | None:
-        if method != self.method or len(parts) != len(self.pattern):
+        if method != self.method:
+            return None
+        if self.pattern[-1].endswith("*}"):  # `{name*}` last: the rest of the path (a ref such as heads/a/b)
+            size = len(self.pattern) - 1
+            if len(parts) <= size:
+                return None
+            parts = [*parts[:size], "/".join(parts[size:])]
+        if len(parts) != len(self.pattern):
             return None
         params = {}
         for want, got in zip(self.pattern, parts):
             if want.startswith("{"):
-                params[want[1:-1]] = got
+                params[want[1:-1].rstrip("*")] = got
             elif want != got:
                 return None
         return params

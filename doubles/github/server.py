@@ -16,8 +16,10 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
-from . import errors
+from . import errors, flow_api, git_http  # noqa: F401 - flow_api registers the flow's routes
+from .accounts import token_for
 from .api import api, canonical
 from .control import control
 from .router import segments
@@ -33,7 +35,8 @@ def _parse(raw: bytes):
         raise errors.basic(400, "Problems parsing JSON") from None
 
 
-def dispatch(store: Store, method: str, raw_path: str, raw_body: bytes, authorized: bool) -> tuple[int, object]:
+def dispatch(store: Store, method: str, raw_path: str, raw_body: bytes, authorized: bool,
+             authorization: str | None = None, query: str = "") -> tuple[int, object]:
     """Answer one request and log it (API and unknown routes only)."""
     parts = segments(raw_path)
     is_api = parts[:2] == ["api", "v3"]
@@ -46,6 +49,8 @@ def dispatch(store: Store, method: str, raw_path: str, raw_body: bytes, authoriz
             store.record(method, raw_path, error.status, unknown=True)
             return error.status, error.body
         handler, params = found
+        # The flow's handlers need who is calling (the token's user) and the query's filters.
+        params["_auth"], params["_query"] = authorization, dict(parse_qsl(query))
         if is_api and not authorized:
             raise errors.basic(401, "Requires authentication")
         if "owner" in params and "repo" in params:
@@ -67,10 +72,14 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def _handle(self) -> None:
-        raw_path = self.path.partition("?")[0]
+        raw_path, _, query = self.path.partition("?")
+        if git_http.git_path(raw_path):  # /{owner}/{repo}.git/...: git's smart HTTP (git_http.py)
+            port = self.server.server_address[1]
+            return git_http.serve(self, self.server.store, f"http://127.0.0.1:{port}/_double/git/receive")
         body = self._body()
-        authorized = bool(self.headers.get("Authorization"))
-        status, payload = dispatch(self.server.store, self.command, raw_path, body, authorized)
+        authorization = self.headers.get("Authorization")
+        status, payload = dispatch(self.server.store, self.command, raw_path, body, bool(authorization),
+                                   authorization, query)
         self.send_response(status)
         if status in (204, 304):
             self.end_headers()
@@ -138,7 +147,7 @@ class GitHubDouble:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="github-double", daemon=True)
         self._thread.start()
-        return self
+        return self  # the bare repository is made on first use (git, a pull request, repo_path)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -146,6 +155,8 @@ class GitHubDouble:
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
+        with self.store._lock:
+            self.store.flow.close()  # the temporary directory of the bare repository goes
 
     def __enter__(self) -> "GitHubDouble":
         return self.start()
@@ -173,6 +184,55 @@ class GitHubDouble:
         no token the provider runs `gh auth token`). write_delay_ms has no variable: set it to 0 on
         the provider, or every write sleeps 1 s."""
         return {"GITHUB_BASE_URL": self.base_url, "GITHUB_TOKEN": token}
+
+    # ---- the flow: git, pull requests, jobs (doubles/README.md, "The flow") ----
+
+    @property
+    def repo_path(self):
+        """The bare repository on disk, created on first use and removed by stop()."""
+        with self.store._lock:
+            return self.store.flow.repo.path
+
+    def token_for(self, login: str) -> str:
+        return token_for(login)
+
+    def clone_url(self, login: str) -> str:
+        """The repository's git URL with `login` and its token as basic-auth credentials."""
+        return (f"http://{login}:{token_for(login)}@127.0.0.1:{self.port}/"
+                f"{self.store.owner}/{self.store.repo_name}.git")
+
+    def git(self, *args: str) -> str:
+        """A git command in the bare repository (stdout, stripped): e.g. git("rev-list", "--parents", "-n1", "main")."""
+        with self.store._lock:
+            return self.store.flow.repo.out(*args)
+
+    def set_role(self, login: str, role: str) -> None:
+        self._control("PUT", f"roles/{login}", {"role": role})
+
+    def run_job(self, actor: str, environment: str, ref: str, sha: str | None = None, *,
+                url: str = "", result: str = "success") -> dict:
+        """A workflow job that names `environment` (what POST /_double/jobs does): the run record."""
+        body = {"actor": actor, "environment": environment, "ref": ref, "url": url, "result": result}
+        return self._control("POST", "jobs", body | ({"sha": sha} if sha else {}))
+
+    def job(self, run_id: int) -> dict:
+        return self._control("GET", f"jobs/{run_id}")
+
+    def advance_clock(self, seconds: int) -> None:
+        """Move the double's time forward (wait timers run out)."""
+        self._control("POST", "clock/advance", {"seconds": seconds})
+
+    def as_user(self, login: str):
+        """A REST client acting as `login` (its token): .get/.post/.put/... -> (status, JSON)."""
+        from .client import Client
+        return Client(self.api_url, token_for(login))
+
+    def _control(self, method: str, path: str, body=None):
+        status, payload = dispatch(self.store, method, f"/_double/{path}",
+                                   json.dumps(body).encode() if body is not None else b"", False)
+        if status >= 400:
+            raise errors.ApiError(status, payload)
+        return payload
 
     # Inspection and out-of-band edits, the same as the /_double/ routes.
     state = _mirror(Store.state)

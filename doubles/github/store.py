@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from . import errors, plans, shapes, validate
 from .clock import StrictClock
+from .flow import Flow
 from .sealing import EnvKeypair, Fingerprinter
 
 # Login -> id. koomy-cto's id is the one the stack files declare for the production reviewer.
@@ -79,7 +80,7 @@ class Store:
                  owner: str = "koomy-app", repo: str = "koomy", owner_type: str | None = None,
                  users: Mapping[str, int] | None = None, token_user: str | None = None,
                  owner_id: int = 900001, repo_id: int = 700001,
-                 now: Callable[[], float] = time.time):
+                 now: Callable[[], float] = time.time, roles: Mapping[str, str] | None = None):
         plans.check(plan, visibility)
         self._lock = threading.RLock()
         self._clock = StrictClock(now)
@@ -97,6 +98,8 @@ class Store:
         self.repo_name = repo
         self.repo_id = repo_id
         self._born = self._clock.tick()
+        self._roles = dict(roles or {})  # login -> read|triage|write|maintain|admin (accounts.py)
+        self.flow: Flow | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -110,6 +113,11 @@ class Store:
         self._environments: dict[str, Environment] = {}
         self._log: list[dict] = []
         self._next_id = 1000
+        # The git repository, pull requests, deployments...: reset with the rest (flow.py).
+        if self.flow is None:
+            self.flow = Flow(self, self._roles)
+        else:
+            self.flow.reset()
 
     def _new_id(self) -> int:
         self._next_id += 1

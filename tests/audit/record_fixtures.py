@@ -1,6 +1,6 @@
-"""Record the audit's unit-test fixtures from the real engine, the real github/random plugins and the GitHub double.
+"""Record the audit's unit-test fixtures from the real engine, the real plugins and the GitHub and Vercel doubles.
 
-    .venv/bin/python tests/audit/record_fixtures.py      # rewrites tests/audit/recorded/*.json
+    .venv/bin/python -m tests.audit.record_fixtures      # from the checkout's root; rewrites tests/audit/recorded/*.json
 
 Not a test. For each scenario it deploys a copy of the project against a fresh double, makes the
 scenario's edits through the double's control API (what a person does in the UI) or in the copy's
@@ -24,19 +24,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pulumi import automation as auto
+from pulumi.automation import events as sdk_events
+
+from audit import listings
+from audit.rest import JsonClient, github_api_root, urlopen_fetch
+from audit.run import command_failure
+from topology.project import read_topology
+
 ROOT = Path(__file__).resolve().parents[2]
-for p in (ROOT, ROOT / "scripts", ROOT / "tests", ROOT / "tests" / "integration"):
-    sys.path.insert(0, str(p))
-
-from pulumi import automation as auto  # noqa: E402
-from pulumi.automation import events as sdk_events  # noqa: E402
-
-from audit import listings  # noqa: E402
-from audit.rest import JsonClient, github_api_root, urlopen_fetch  # noqa: E402
-from audit.run import _program, command_failure  # noqa: E402
-from topology.model import NAMESPACE  # noqa: E402
-from topology.project import read_topology  # noqa: E402
-
 OUT = Path(__file__).resolve().parent / "recorded"
 KEPT = ("resOutputsEvent", "policyEvent", "resOpFailedEvent", "diagnosticEvent")
 ENGINE = Path.home() / ".cache" / "release-topology" / "engine" / "v3.259.0" / "bin"
@@ -93,8 +89,7 @@ class RecordingFetch:
 
 def record_stack(name: str, project: Path, env: dict[str, str], tap: EventTap, policy_config: Path) -> dict:
     """The stack's engine call as the audit makes it (preview --refresh with the pack), and its export."""
-    stack = auto.select_stack(name, project_name=NAMESPACE, program=_program(project),
-                              opts=auto.LocalWorkspaceOptions(work_dir=str(project), env_vars=env))
+    stack = auto.select_stack(name, work_dir=str(project), opts=auto.LocalWorkspaceOptions(env_vars=env))
     tap.take()
     error = None
     try:
@@ -171,9 +166,10 @@ def dump(data: dict) -> str:
 
 
 def scenario(name: str, about: str, body, plan: str | None = None) -> None:
-    from doubles.github import GitHubDouble
-    from lifecycle import Rehearsal
-    from pulumi_run import copy_project, double_settings
+    from tests.integration.lifecycle import Rehearsal
+
+    from rehearsal.doubles import started
+    from rehearsal.project import copy_project
 
     with tempfile.TemporaryDirectory(prefix="audit-record-") as tmp:
         tmp_path = Path(tmp)
@@ -182,17 +178,13 @@ def scenario(name: str, about: str, body, plan: str | None = None) -> None:
             declare_plan(project, plan)
         backend = tmp_path / "state"
         backend.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_", "VERCEL_"))}
         env.update(PATH=f"{ENGINE}:{os.environ['PATH']}", PULUMI_BACKEND_URL=f"file://{backend}",
                    PULUMI_CONFIG_PASSPHRASE="release-topology-demo", PULUMI_SKIP_UPDATE_CHECK="true",
                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true", PULUMI_HOME=str(Path.home() / ".pulumi"))
         topology = read_topology(project / "Pulumi.yaml")
-        settings = double_settings(topology, "production")
-        settings["users"] = {**double_settings(topology, "staging")["users"], **settings["users"]}
-        with GitHubDouble(**settings) as double:
-            rehearsal = Rehearsal(project, Rehearsal.environment(env, double, project), double)
-            # The inline program and the automation API run in this process: same knobs and PATH as the CLI.
-            os.environ.update({k: v for k, v in rehearsal.env.items() if k.startswith(("RELEASE_", "GITHUB_")) or k == "PATH"})
+        with started(project) as doubles:
+            rehearsal = Rehearsal(project, Rehearsal.environment(env, doubles, project), doubles)
             policy_config = tmp_path / "audit-policy-config.json"
             policy_config.write_text(json.dumps({"deploy-window-preview": "disabled"}))
             data = body(rehearsal, topology, policy_config)

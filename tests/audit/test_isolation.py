@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from audit.isolation import Fingerprints, fingerprint, isolation_findings, new_key, normalize_url, stack_fingerprints
+from audit.isolation import (Fingerprints, config_fingerprints, fingerprint, isolation_findings, new_key,
+                             normalize_url, variable_fingerprints, with_variables)
 from audit.conclude import conclude
 from scenarios import by_stack, collected, facts, load, topology
 
@@ -18,8 +19,10 @@ SECRETS = {"STRIPE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY", "STRIPE_WEBHOOK_SEC
 
 
 def fps(stack, key, live=None, **values):
+    """One stack's fingerprints as audit/run.py makes them: its config's, then its live GitHub variables'."""
     env = topology().environment(stack)
-    return stack_fingerprints(stack, bool(env and env.production), key, topology().catalogue, config(**values), live or {})
+    return with_variables(config_fingerprints(stack, bool(env and env.production), key, topology().catalogue, config(**values)),
+                          variable_fingerprints(key, live or {}))
 
 
 def test_a_secret_shared_by_two_environments_is_reported_on_both():

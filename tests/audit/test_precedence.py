@@ -8,7 +8,7 @@ from audit.classify import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_MAN
                             refresh_findings, settle)
 from audit.events import EngineRun, Failure, PolicyViolation, Step
 from audit.model import Change, Evidence, Finding, FindingClass, Resource, StackAudit
-from audit.state import ENV_SECRET
+from topology.registry import ENV_SECRET, GITHUB_ENVIRONMENT
 
 URN = "urn:pulumi:staging::release-topology::a$github:index/x:X::thing"
 THING = Resource(type="github:index/x:X", name="thing", urn=URN, id="7")
@@ -80,7 +80,7 @@ def test_an_untouched_secret_says_nothing():
 
 
 def test_none_spelled_two_ways_is_not_drift():
-    step = Step("update", URN, "github:index/repositoryEnvironment:RepositoryEnvironment", "koomy:staging",
+    step = Step("update", URN, GITHUB_ENVIRONMENT, "koomy:staging",
                 ("reviewers",), {"reviewers": []}, {"reviewers": [{"teams": [], "users": []}]}, {}, {})
     assert refresh_findings("staging", EngineRun((step,))) == []
     real = Step("update", URN, step.type, step.id, ("reviewers",), {"reviewers": []},

@@ -1,7 +1,7 @@
 """The real engine for integration tests: `scripts/engine.sh` (built offline where needed).
 
 In CI (CI=true) a missing engine fails the tests; on a developer machine it skips them with the
-reason. Every test runs on a file backend in a temp dir with a passphrase, no update check and no
+reason. Every test runs `pulumi` on a file backend in a temp dir with a passphrase, no update check and no
 automatic plugin download, on a copy of the project (tests may write stack config).
 """
 
@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from pulumi_run import copy_project  # noqa: E402
+from rehearsal.project import ROOT, copy_project
 
 PASSPHRASE = "release-topology-demo"  # the demo stack files' passphrase (README)
+
+
+PROXY_KEYS = {"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE"}
 
 
 @dataclass
@@ -64,7 +63,8 @@ def pulumi_env(engine: Engine, tmp_path: Path) -> dict[str, str]:
     backend = tmp_path / "state"
     backend.mkdir()
     # Nothing of the developer's own: no GitHub token or endpoint, no Pulumi or release knobs.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_", "VERCEL_")) and k.upper() not in PROXY_KEYS}
     env.update(
         PATH=engine.path,
         PULUMI_BACKEND_URL=f"file://{backend}",
@@ -81,8 +81,9 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> s
 
 
 def need_plugins(engine: Engine) -> None:
-    """The github and random plugins, built by scripts/engine.sh from their upstream modules."""
-    missing = [p for p in ("provider-github", "provider-random") if not engine.has(p)]
+    """The language host and the github, random and vercel plugins, built by scripts/engine.sh."""
+    missing = [p for p in ("pulumi-language-python", "provider-github", "provider-random", "provider-vercel")
+               if not engine.has(p)]
     if missing:
         message = f"plugins missing: {missing} (bash scripts/engine.sh builds them; docs/engine.md)"
         if os.environ.get("CI"):
@@ -92,18 +93,14 @@ def need_plugins(engine: Engine) -> None:
 
 @pytest.fixture
 def rehearsal(engine: Engine, project: Path, pulumi_env: dict[str, str]):
-    """The project copy, the real engine and plugins, and a fresh GitHub double as the topology declares it."""
+    """The project copy, the real engine and plugins, and fresh GitHub and Vercel doubles as the topology
+    declares them."""
     from lifecycle import Rehearsal
-    from pulumi_run import double_settings
 
-    from doubles.github import GitHubDouble
-    from topology.project import read_topology
+    from rehearsal.doubles import started
 
     need_plugins(engine)
-    topology = read_topology(project / "Pulumi.yaml")
-    settings = double_settings(topology, "production")
-    settings["users"] = {**double_settings(topology, "staging")["users"], **settings["users"]}
-    with GitHubDouble(**settings) as double:
-        yield Rehearsal(project, Rehearsal.environment(pulumi_env, double, project), double)
-        unknown = double.store.unknown_requests()
-        assert not unknown, f"the provider called routes the double does not know: {unknown}"
+    with started(project) as doubles:
+        yield Rehearsal(project, Rehearsal.environment(pulumi_env, doubles, project), doubles)
+        unknown = doubles.github.store.unknown_requests() + doubles.vercel.unknown_requests()
+        assert not unknown, f"the providers called routes the doubles do not know: {unknown}"

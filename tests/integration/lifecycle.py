@@ -1,43 +1,43 @@
-"""A project copy driven through the real engine and the real github/random plugins against a GitHub double.
+"""A project copy driven through `pulumi` (the CLI, its Python language host, the github, random and vercel
+plugins) against the GitHub and Vercel doubles.
 
-Everything as shipped (program, stack files, policy pack) except two knobs of a rehearsal: the
-Vercel target is left out (its plugin cannot be had here) and the provider's write delay is 0.
+Everything as shipped (program, stack files, policy pack) except the knobs of a rehearsal: the github
+provider's write delay is 0, and the deploy window is advisory (it judges real updates, a test runs any day).
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from doubles.github import GitHubDouble
-
-DOUBLE_TOKEN = "github-double-token"
+from doubles.vercel import VercelDouble
+from rehearsal.doubles import Doubles
 
 
 @dataclass
 class Rehearsal:
     project: Path
     env: dict[str, str]
-    double: GitHubDouble
+    doubles: Doubles
     outputs: list[str] = field(default_factory=list)  # everything the engine printed, for leak scans
 
     @classmethod
-    def environment(cls, pulumi_env: dict[str, str], double: GitHubDouble, project: Path) -> dict[str, str]:
+    def environment(cls, pulumi_env: dict[str, str], doubles: Doubles, project: Path) -> dict[str, str]:
         policy_config = project / "policy-config.json"
         # The deploy window judges real updates; a test runs whatever the day.
         policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
-        return {
-            **pulumi_env,
-            "GITHUB_BASE_URL": double.base_url,
-            "GITHUB_TOKEN": DOUBLE_TOKEN,
-            "RELEASE_GITHUB_WRITE_DELAY_MS": "0",
-            "RELEASE_WITHOUT_VERCEL": "1",
-            "PULUMI_RUNTIME_VIRTUALENV": str(Path(sys.prefix)),
-            "REHEARSAL_POLICY_CONFIG": str(policy_config),
-        }
+        return {**pulumi_env, **doubles.env(), "REHEARSAL_POLICY_CONFIG": str(policy_config)}
+
+    @property
+    def double(self) -> GitHubDouble:
+        return self.doubles.github
+
+    @property
+    def vercel(self) -> VercelDouble:
+        return self.doubles.vercel
 
     def _keep(self, result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
         self.outputs.append(result.stdout + result.stderr)
@@ -48,13 +48,15 @@ class Rehearsal:
                                          text=True, timeout=timeout, input=input))
 
     def program(self, command: str, stack: str, *flags: str, timeout: int = 600) -> tuple[int, str]:
-        """scripts/pulumi_run.py of the copy: the program through the Automation API, with the pack."""
-        args = [sys.executable, str(self.project / "scripts" / "pulumi_run.py"), command, "--stack", stack,
+        """`pulumi preview|up --stack S --policy-pack policy` in the copy, as a user runs it (the stack
+        created on the test's backend first if it is new there, as `make preview` does)."""
+        created = self.cli("stack", "select", "--create", stack)
+        assert created.returncode == 0, created.stderr
+        args = [command, "--stack", stack, "--policy-pack", str(self.project / "policy"),
                 "--policy-pack-config", self.env["REHEARSAL_POLICY_CONFIG"], *flags]
         if command == "up":
-            args.append("--yes")
-        result = self._keep(subprocess.run(args, cwd=self.project, env=self.env, capture_output=True, text=True,
-                                           timeout=timeout))
+            args += ["--yes", "--skip-preview"]
+        result = self.cli(*args, timeout=timeout)
         return result.returncode, result.stdout + result.stderr
 
     def up(self, stack: str, *flags: str) -> str:
@@ -82,8 +84,18 @@ class Rehearsal:
         return json.loads(value["plaintext"]) if isinstance(value, dict) else value
 
     def writes(self) -> list[dict]:
+        """GitHub writes, in order."""
         return [r for r in self.double.store.requests() if r["method"] not in ("GET", "HEAD")
                 and not r["path"].startswith("/_double")]
+
+    def vercel_writes(self) -> list[dict]:
+        """Vercel writes, in order (a refused CONNECT to another host is no write: see refused_hosts)."""
+        return [r for r in self.vercel.requests() if r["method"] not in ("GET", "HEAD", "CONNECT")
+                and not r["path"].startswith("/_double")]
+
+    def refused_hosts(self) -> set[str]:
+        """Hosts the provider tried to reach through the Vercel double's proxy, which refuses them."""
+        return {r["path"] for r in self.vercel.requests() if r["method"] == "CONNECT" and r.get("refused")}
 
 
 def resources_of(export: dict, type_suffix: str) -> list[dict]:

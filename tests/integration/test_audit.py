@@ -1,4 +1,4 @@
-"""The drift audit on the real engine, the real github/random plugins and the GitHub double.
+"""The drift audit on the real engine, the github, random and vercel plugins and the two doubles.
 
 Each class comes from one edit made the way people make it: in GitHub's UI (the double's control API)
 or in the code (a stack file changed, not applied). The audit must find it with the right class and
@@ -20,7 +20,7 @@ from conftest import ROOT
 from harness import TEST_SECRETS
 from lifecycle import backend_files
 
-from pulumi_run import copy_project
+from rehearsal.project import copy_project
 
 ENTERPRISE = re.compile(r"(githubPlan:\s*\n\s*value:\s*)\w+")
 
@@ -121,6 +121,31 @@ def test_each_ui_edit_is_found_with_its_class_and_nothing_else(rehearsal, tmp_pa
     assert backend_snapshot(rehearsal.env) == before
     # And nothing was written to GitHub either: the provider's reads and the audit's lists only.
     assert len(rehearsal.writes()) == writes, rehearsal.writes()[writes:]
+
+
+def test_vercel_dashboard_edits_are_found_live(rehearsal, tmp_path):
+    """The Vercel pass against the Vercel double: a sensitive value re-set, a plain value edited, a variable
+    and a domain added in the dashboard; each found with its class, nothing written anywhere."""
+    deploy(rehearsal, "staging")
+    project = rehearsal.vercel.state()["projects"]["koomy-staging"]["id"]
+    rehearsal.vercel.set_env("koomy-staging", "STRIPE_SECRET_KEY", "sk_test_SENTINELresetInDashboard01")
+    rehearsal.vercel.set_env("koomy-staging", "APP_ENV", "edited-in-the-dashboard")
+    rehearsal.vercel.set_env("koomy-staging", "EXTRA_FLAG", "on")
+    rehearsal.vercel.add_domain("koomy-staging", "www.staging.koomy.app")
+    before = backend_snapshot(rehearsal.env)
+    rehearsal.vercel.clear_log()
+    code, doc, output = audit(rehearsal, tmp_path, "staging")
+    assert code == 2, output
+    assert findings(doc, "staging") == {
+        ("secret_touched", "staging-vercel-stripe-secret-key"),
+        ("managed_drift", "staging-vercel-app-env"),
+        ("unmanaged_addition", f"{project}/EXTRA_FLAG"),
+        ("unmanaged_addition", "www.staging.koomy.app"),
+    }, output
+    assert doc["run"]["rest_calls"]["vercel"] >= 2  # the env and domain lists, read live
+    assert backend_snapshot(rehearsal.env) == before
+    assert [r for r in rehearsal.vercel.requests() if r["method"] != "GET"] == []
+    assert "SENTINELresetInDashboard" not in output + json.dumps(doc)
 
 
 def test_all_reviewers_removed(rehearsal, tmp_path):

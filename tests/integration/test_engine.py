@@ -1,8 +1,8 @@
 """The program and the policy pack on the real Pulumi engine (CLI built by scripts/engine.sh).
 
-What runs here: the real CLI and engine, the real policy pack through the engine's Python
-analyzer, the program through the Automation API, the github and random plugins built from their
-upstream modules (scripts/engine.sh). What cannot: the Vercel plugin (docs/engine.md).
+What runs here: the real CLI and engine, its Python language host running the program and the policy
+pack, and the github, random and vercel plugins built from their upstream providers (scripts/engine.sh),
+driven as users drive them: `pulumi ...`, and `python -m rehearsal` (`make preview`, `make rehearse`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,27 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSPHRASE, ROOT, need_plugins, run
-from pulumi_run import pinned
+
+from rehearsal.project import pinned
 
 SENTINEL_LIVE = "sk_live_SENTINELintegrationLEAK42"
 COMPONENTS = ["ReleaseEnvironment", "BranchGate", "DeploymentEnvironment", "EnvironmentSecrets", "DeploymentTarget"]
 
 
-def pulumi_run(project: Path, env, *args: str) -> tuple[int, str]:
-    result = run([sys.executable, str(project / "scripts" / "pulumi_run.py"), *args], project, env, timeout=600)
+def make(project: Path, env, command: str, stack: str, *extra: str) -> tuple[int, str]:
+    """`make preview` / `make rehearse` of the copy: `python -m rehearsal`."""
+    args = [sys.executable, "-m", "rehearsal", command, "--stack", stack] + (["--", *extra] if extra else [])
+    result = run(args, project, env, timeout=600)
+    return result.returncode, result.stdout + result.stderr
+
+
+def pulumi(project: Path, env, command: str, stack: str, *flags: str) -> tuple[int, str]:
+    """`pulumi preview|up` with the pack, as the README and the workflows run it."""
+    select(project, env, stack)
+    args = ["pulumi", command, "--stack", stack, "--policy-pack", "policy", *flags]
+    if command == "up":
+        args += ["--yes", "--skip-preview"]
+    result = run(args, project, env, timeout=600)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -43,22 +56,25 @@ def test_engine_matches_the_pinned_sdk(engine, pulumi_env):
 
 
 @pytest.mark.parametrize("stack", ["staging", "production"])
-def test_preview_without_a_token_runs_against_the_local_double(engine, project, pulumi_env, stack):
-    """`make preview` on a machine with no GITHUB_TOKEN: the real github and random providers, the
-    local double instead of GitHub, and the missing Vercel plugin reported in one plain line."""
+def test_preview_without_a_token_runs_against_the_local_doubles(engine, project, pulumi_env, stack):
+    """`make preview` on a machine with no token: the real github, random and vercel providers, the local
+    doubles instead of GitHub and Vercel, each said in one plain line."""
     need_plugins(engine)
-    code, out = pulumi_run(project, pulumi_env, "preview", "--stack", stack)
+    code, out = make(project, pulumi_env, "preview", stack)
     assert code == 0, out
     assert "configuration problem" not in out and PASSPHRASE not in out
     assert re.search(r"^github: no GITHUB_TOKEN: the real github provider talks to a local GitHub double at "
                      r"http://127\.0\.0\.1:\d+/ .*nothing reaches GitHub$", out, re.M), out
-    vercel_lines = [line for line in out.splitlines() if line.startswith("vercel:")]
-    assert len(vercel_lines) == 1 and "not installed here" in vercel_lines[0], out
+    assert re.search(r"^vercel: no VERCEL_API_TOKEN: the real vercel provider reaches a local Vercel double through "
+                     r"http://127\.0\.0\.1:\d+ .*nothing reaches Vercel$", out, re.M), out
     assert "Traceback" not in out and "no resource plugin" not in out
-    for component in COMPONENTS[:-1]:  # the Vercel DeploymentTarget is the part left out
+    for component in COMPONENTS:
         assert re.search(rf"\+\s+release-topology:\w+:{component} {stack}\S* create", out), (component, out)
     assert re.search(rf"\+\s+github:index:RepositoryRuleset {stack}-branch-gate-ruleset create", out), out
     assert re.search(rf"\+\s+random:index:RandomPassword {stack}-secrets-jwt-secret create", out), out
+    assert re.search(rf"\+\s+vercel:index:Project {stack}-vercel-project create", out), out
+    assert re.search(rf"\+\s+vercel:index:ProjectEnvironmentVariable {stack}-vercel-stripe-secret-key create", out), out
+    assert re.search(rf"\+\s+vercel:index:ProjectDomain {stack}-vercel-domain create", out), out
     assert "release-topology@v0.0.1" in out and "❌" not in out and "[mandatory]" not in out
 
 
@@ -71,7 +87,7 @@ def test_config_errors_stop_the_real_engine_before_any_resource(engine, project,
     ]
     for step in steps:
         assert run(step, project, pulumi_env).returncode == 0
-    code, out = pulumi_run(project, pulumi_env, "preview", "--stack", "staging")
+    code, out = make(project, pulumi_env, "preview", "staging")
     assert code != 0
     assert "stack 'staging': 3 configuration problems; nothing was registered." in out
     assert "release-topology:STRIPE_SECRET_KEY: holds a Stripe LIVE-mode key in a non-production environment" in out
@@ -121,7 +137,7 @@ def with_empty_program(project: Path) -> Path:
 
 def test_real_pack_blocks_a_production_stack_without_gate_or_archive(engine, project, pulumi_env):
     with_empty_program(project)
-    code, out = pulumi_run(project, pulumi_env, "preview", "--stack", "production")
+    code, out = make(project, pulumi_env, "preview", "production")
     assert code != 0, out
     assert "❌ release-topology" in out
     assert "[mandatory]  production-branch-gate" in out
@@ -134,10 +150,10 @@ def test_real_pack_blocks_a_production_stack_without_gate_or_archive(engine, pro
 def test_deploy_window_is_advisory_in_preview_and_mandatory_in_update(engine, project, pulumi_env, tmp_path):
     with_empty_program(project)
     config = str(closed_window_config(tmp_path))
-    code, out = pulumi_run(project, pulumi_env, "preview", "--stack", "production", "--policy-pack-config", config)
+    code, out = pulumi(project, pulumi_env, "preview", "production", "--policy-pack-config", config)
     assert code == 0, out
     assert "[advisory]  deploy-window-preview" in out and "outside the deploy window" in out
-    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", "--stack", "production", "--policy-pack-config", config)
+    code, out = pulumi(project, without_github(pulumi_env), "up", "production", "--policy-pack-config", config)
     assert code != 0, out
     assert "[mandatory]  deploy-window" in out and "outside the deploy window" in out
 
@@ -146,17 +162,16 @@ def test_emergency_override_needs_a_reason_in_the_real_engine(engine, project, p
     with_empty_program(project)
     config = str(closed_window_config(tmp_path))
     refused = dict(without_github(pulumi_env), RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON=" ")
-    code, out = pulumi_run(project, refused, "up", "--yes", "--stack", "production", "--policy-pack-config", config)
+    code, out = pulumi(project, refused, "up", "production", "--policy-pack-config", config)
     assert code != 0 and "an emergency override needs a reason" in out, out
     allowed = dict(without_github(pulumi_env), RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON="payment outage INC-42")
-    code, out = pulumi_run(project, allowed, "up", "--yes", "--stack", "production", "--policy-pack-config", config)
+    code, out = pulumi(project, allowed, "up", "production", "--policy-pack-config", config)
     assert code == 0, out
 
 
 def test_staging_has_no_deploy_window(engine, project, pulumi_env, tmp_path):
     with_empty_program(project)
-    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", "--stack", "staging",
-                           "--policy-pack-config", str(closed_window_config(tmp_path)))
+    code, out = pulumi(project, without_github(pulumi_env), "up", "staging", "--policy-pack-config", str(closed_window_config(tmp_path)))
     assert code == 0, out
     assert "deploy-window" not in out
 
@@ -183,50 +198,75 @@ SlowResource("slow", 12)
 
 def test_concurrent_up_is_refused_by_the_lock_and_preview_still_works(engine, project, pulumi_env):
     (project / "__main__.py").write_text(SLOW_PROGRAM)
-    args = ("--stack", "staging", "--policy-pack", "")
+    env = without_github(pulumi_env)
     select(project, pulumi_env, "staging")
+    up = ["pulumi", "up", "--yes", "--skip-preview", "--stack", "staging"]
     first: dict = {}
-    thread = threading.Thread(target=lambda: first.update(result=pulumi_run(project, without_github(pulumi_env), "up", "--yes", *args)))
+    thread = threading.Thread(target=lambda: first.update(result=run(up, project, env)))
     thread.start()
     locks = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):]) / ".pulumi" / "locks"
     deadline = time.time() + 60
     while time.time() < deadline and not any(locks.rglob("*.json")):
         time.sleep(0.2)
     assert any(locks.rglob("*.json")), "the first up never took the stack lock"
-    code, out = pulumi_run(project, without_github(pulumi_env), "up", "--yes", *args)
-    assert code != 0 and "currently locked" in out, out
-    code, out = pulumi_run(project, pulumi_env, "preview", *args)
-    assert code == 0, out
+    second = run(up, project, env)
+    assert second.returncode != 0 and "currently locked" in second.stdout + second.stderr, second
+    preview = run(["pulumi", "preview", "--stack", "staging"], project, pulumi_env)
+    assert preview.returncode == 0, preview.stdout + preview.stderr
     thread.join(timeout=120)
-    assert first["result"][0] == 0, first["result"][1]
+    assert first["result"].returncode == 0, first["result"].stdout + first["result"].stderr
 
 
-def test_rehearse_runs_a_full_up_against_a_fresh_double_and_lists_its_calls(engine, project, pulumi_env):
-    """`make rehearse`: what `up` would do to GitHub, before it does; the real backend untouched."""
+def test_rehearse_runs_a_full_up_against_fresh_doubles_and_lists_its_calls(engine, project, pulumi_env):
+    """`make rehearse`: what `up` would do to GitHub and Vercel, before it does; the real backend untouched."""
     need_plugins(engine)
-    code, out = pulumi_run(project, pulumi_env, "rehearse", "--stack", "staging")
+    code, out = make(project, pulumi_env, "rehearse", "staging")
     assert code == 0, out
-    assert out.startswith("github: a rehearsal: the real github provider talks to a local GitHub double"), out
-    calls = re.findall(r"^  (\d{3})  (GET|POST|PUT|PATCH|DELETE) +(/\S+)$", out, re.M)
+    assert out.startswith("github+vercel: a rehearsal: the real providers talk to fresh local doubles"), out
+    calls = re.findall(r"^  (\d{3})  (GET|POST|PUT|PATCH|DELETE) +(\S+)$", out, re.M)
     assert ("201", "POST", "/api/v3/repos/koomy-app/koomy/rulesets") in calls, out
     assert any(m == "PUT" and p.endswith("/secrets/STRIPE_SECRET_KEY") for _, m, p in calls), out
-    assert re.search(r"REST calls this `up` made to GitHub \((\d+); method and path, no values\)", out)
+    assert any(m == "POST" and p.startswith("api.vercel.com/v") and p.endswith("/projects") for _, m, p in calls), out
+    assert any(m == "POST" and p.startswith("api.vercel.com/") and p.endswith("/env") for _, m, p in calls), out
+    assert re.search(r"REST calls this `up` made \((\d+); status, method and path, no values\)", out)
     backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
     assert not any(backend.rglob("*.json")), "a rehearsal wrote to the real backend"
     assert "sk_test_" not in out.split("REST calls")[1]
 
 
-def test_up_without_a_token_is_refused_rather_than_recorded_against_the_double(engine, project, pulumi_env):
-    code, out = pulumi_run(project, pulumi_env, "up", "--yes", "--stack", "staging")
-    assert code != 0 and "needs GITHUB_TOKEN" in out and "make rehearse STACK=staging" in out, out
+def test_one_token_without_the_other_is_refused_before_anything_runs(engine, project, pulumi_env):
+    """A preview against GitHub with Vercel left to a double (or the reverse) would mix two worlds in one plan."""
+    code, out = make(project, dict(pulumi_env, GITHUB_TOKEN="ghp_real"), "preview", "staging")
+    assert code != 0 and "GITHUB_TOKEN is set but VERCEL_API_TOKEN is not" in out, out
     backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
     assert not any(backend.rglob("*.json"))
 
 
-def test_with_a_token_the_missing_vercel_plugin_fails_the_preview_with_a_hint(rehearsal):
-    """Against GitHub (a token), nothing is left out: the engine names the missing plugin and the hint says why."""
-    env = {k: v for k, v in rehearsal.env.items() if k != "RELEASE_WITHOUT_VERCEL"}
-    code, out = pulumi_run(rehearsal.project, env, "preview", "--stack", "staging")
-    assert code != 0
-    assert "no resource plugin 'pulumi-resource-vercel' found" in out, out
-    assert "hint: the provider plugin pulumi-resource-vercel is not installed" in out and "vercel cannot be had" in out
+def test_with_both_tokens_make_preview_talks_to_the_configured_apis(rehearsal):
+    """With tokens, `make preview` starts no double: it previews against whatever the environment names
+    (here the test's doubles standing in for GitHub and Vercel, as a GHES and a proxy would)."""
+    rehearsal.double.store.clear_log()
+    code, out = make(rehearsal.project, rehearsal.env, "preview", "staging")
+    assert code == 0, out
+    assert "local GitHub double" not in out and "local Vercel double" not in out, out
+    assert re.search(r"\+\s+vercel:index:Project staging-vercel-project create", out), out
+    assert any(r["path"].startswith("/api/v3/orgs/") for r in rehearsal.double.store.requests())
+
+
+def test_make_demo_tours_up_preview_audit_a_change_by_hand_and_its_fix(engine, project, pulumi_env):
+    """`make demo` on a fresh clone: every step green, the audit clean, then the finding and its printed fix,
+    then clean again; the throw-away copy is gone after."""
+    need_plugins(engine)
+    result = run([sys.executable, "-m", "rehearsal", "demo"], project, pulumi_env, timeout=900)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    steps = re.findall(r"^\[demo (\d+)/(\d+)\] (.+)$", out, re.M)
+    assert [int(n) for n, _, _ in steps] == list(range(1, 10)) and steps[0][1] == "9", steps
+    audits = re.findall(r"^\s+exit (\d): ", out, re.M)
+    assert audits == ["0", "2", "0"], out
+    assert "managed_drift on production-branch-gate-ruleset" in out
+    assert "the printed fix: pulumi up --refresh --stack production" in out
+    copy = re.search(r"a throw-away copy in (\S+),", out).group(1)
+    assert not Path(copy).exists(), "the demo left its copy behind"
+    backend = Path(pulumi_env["PULUMI_BACKEND_URL"][len("file://"):])
+    assert not any(backend.rglob("*.json")), "the demo wrote to the configured backend"

@@ -1,4 +1,4 @@
-"""Lifecycle of the shipped stacks on the real engine, the real github and random plugins and the GitHub double.
+"""Lifecycle of the shipped stacks on the real engine, the github, random and vercel plugins and the two doubles.
 
 Assertions are on what reached the double (its state and request log) and on what the engine keeps
 (state, exports), never only on the program's own view.
@@ -10,9 +10,9 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +65,7 @@ def test_preview_of_the_shipped_stacks_is_clean(rehearsal):
         assert "release-topology:github:BranchGate" in out and "github:index:RepositoryRuleset" in out
     # Check and Diff call nothing: a preview of an empty stack only configures the provider.
     assert {(r["method"], r["path"].split("/")[3]) for r in rehearsal.double.store.requests()} <= {("GET", "orgs")}
+    assert rehearsal.vercel.requests() == []  # no team declared: the Vercel provider reads nothing at preview
 
 
 def test_up_creates_every_declared_object_with_its_settings(deployed):
@@ -94,6 +95,25 @@ def test_up_creates_every_declared_object_with_its_settings(deployed):
         assert set(env["variables"]) == {"NEXT_PUBLIC_SUPABASE_URL", "APP_ENV"}
         assert env["variables"]["APP_ENV"]["value"] == name
     assert_only_refusal_is_the_providers_environment_fallback(rehearsal.double.store.requests(), state["plan"])
+
+    # Vercel: a project per environment linked to the repository with the environment's branch as its
+    # production branch, every catalogue entry for Vercel (secrets sensitive), the domain.
+    projects = rehearsal.vercel.state()["projects"]
+    assert set(projects) == {"koomy-staging", "koomy-production"}, projects
+    for stack, branch, domain in (("staging", "staging", "staging.koomy.app"), ("production", "main", "koomy.app")):
+        project = projects[f"koomy-{stack}"]
+        assert project["link"]["type"] == "github" and (project["link"]["org"], project["link"]["repo"]) == ("koomy-app", "koomy"), project["link"]
+        assert project["link"]["productionBranch"] == branch, project["link"]
+        assert set(project["env"]) == {"STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                                       "NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+                                       "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET", "APP_ENV"}, project["env"]
+        for key, [variable] in project["env"].items():
+            assert variable["target"] == ["production"], variable
+            secret = key not in ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "NEXT_PUBLIC_SUPABASE_URL", "APP_ENV")
+            assert (variable["type"] == "sensitive") == secret and ("value" in variable) != secret, variable
+        assert project["env"]["APP_ENV"][0]["value"] == stack
+        assert set(project["domains"]) == {domain}
+    assert not [r for r in rehearsal.vercel.requests() if r["status"] >= 400], rehearsal.vercel.requests()
 
 
 def assert_only_refusal_is_the_providers_environment_fallback(requests: list[dict], plan: str) -> None:
@@ -133,6 +153,12 @@ def test_every_secret_reached_github_intact(deployed):
         # The generated one: its value lives only in state, encrypted.
         value = rehearsal.generated_secret(stack, "RandomPassword")
         assert len(value) == 64 and store.secret_matches(stack, "JWT_SECRET", value)
+        # Vercel gets the same values, kept as keyed fingerprints.
+        project = f"koomy-{stack}"
+        for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"):
+            assert rehearsal.vercel.env_matches(project, name, secrets[stack][name]), (stack, name)
+            assert not rehearsal.vercel.env_matches(project, name, secrets[stack][name] + "x")
+        assert rehearsal.vercel.env_matches(project, "JWT_SECRET", value)
 
 
 def test_no_secret_in_clear_in_state_exports_backups_or_logs(deployed):
@@ -144,6 +170,7 @@ def test_no_secret_in_clear_in_state_exports_backups_or_logs(deployed):
     assert any("/backups/" in p or "/history/" in p for p in texts), "no backup or history file to scan"
     texts.update({f"output {i}": out for i, out in enumerate(rehearsal.outputs)})
     texts["double state"] = repr(rehearsal.double.store.state()) + repr(rehearsal.double.store.requests())
+    texts["vercel double state"] = repr(rehearsal.vercel.state()) + repr(rehearsal.vercel.requests())
     hits = [(where, s[:12]) for where, text in texts.items() for s in sentinels if s in text]
     print(f"scanned {len(texts)} files and outputs for {len(sentinels)} sentinel secrets: {len(hits)} hits")
     assert hits == []
@@ -162,6 +189,11 @@ def test_production_is_protected_from_destroy_and_replace(deployed):
     assert len(rehearsal.writes()) == writes, rehearsal.writes()[writes:]
     after = rehearsal.double.store.state()
     assert after["rulesets"] == before["rulesets"] and after["environments"] == before["environments"]
+    # The Vercel project is protected too: deleting it would take the deployments a rollback goes back to.
+    project = resources_of(rehearsal.export("production"), "vercel:index/project:Project")
+    assert project and project[0].get("protect") is True and project[0].get("retainOnDelete") is True, project
+    assert "koomy-production" in rehearsal.vercel.state()["projects"]
+    assert not [w for w in rehearsal.vercel_writes() if w["method"] == "DELETE"]
 
 
 def test_two_concurrent_ups_of_one_stack_one_is_refused_by_the_lock(deployed):
@@ -187,13 +219,21 @@ def test_two_concurrent_ups_of_one_stack_one_is_refused_by_the_lock(deployed):
 def test_rotating_one_secret_writes_exactly_that_secret(deployed):
     rehearsal, _ = deployed
     rehearsal.double.store.clear_log()
+    rehearsal.vercel.clear_log()
+    variable = rehearsal.vercel.state()["projects"]["koomy-staging"]["env"]["STRIPE_SECRET_KEY"][0]["id"]
     rotated = "sk_test_SENTINELstagingROTATED0009"
     assert rehearsal.cli("config", "set", "--secret", "--stack", "staging", "STRIPE_SECRET_KEY", rotated).returncode == 0
     out = rehearsal.up("staging")
-    assert "replace" not in out.lower(), out
     writes = [(w["method"], w["path"].rsplit("/", 2)[-2:]) for w in rehearsal.writes()]
     assert writes == [("PUT", ["secrets", "STRIPE_SECRET_KEY"])], writes
     assert rehearsal.double.store.secret_matches("staging", "STRIPE_SECRET_KEY", rotated)
+    # On Vercel exactly that variable: a sensitive value cannot be updated in place, so the provider
+    # replaces it (delete_before_replace: pulumiverse/pulumi-vercel#118); nothing else is touched.
+    vercel_writes = [(w["method"], w["path"].split("/env", 1)[-1]) for w in rehearsal.vercel_writes()]
+    assert vercel_writes in ([("PATCH", f"/{variable}")], [("DELETE", f"/{variable}"), ("POST", "")]), vercel_writes
+    assert rehearsal.vercel.env_matches("koomy-staging", "STRIPE_SECRET_KEY", rotated)
+    replaced = re.findall(r"[+-~]+\s+(\S+:\S+:\S+) (\S+) (?:replace|update|create-replacement|delete-replaced)", out)
+    assert {name for _, name in replaced} <= {"staging-vercel-stripe-secret-key", "staging-secrets-stripe-secret-key-github"}, out
 
 
 def test_a_ui_edit_shows_in_a_refreshed_preview(deployed):
@@ -322,6 +362,38 @@ def readme_recovery(rehearsal, stack: str) -> list[str]:
     return steps
 
 
+def processes(session: int, project: Path) -> dict[int, str]:
+    """Live processes of a session, or working in or naming the project. The CLI starts each plugin and
+    the language host in a process group of its own: killing the CLI's group leaves them running."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if fields[0] != "Z" and (int(fields[3]) == session or cwd.startswith(str(project)) or str(project) in cmdline):
+            found[int(proc.name)] = cmdline[:160]
+    return found
+
+
+def kill_session(session: int, project: Path) -> None:
+    """What the README says to do after a runner died: kill everything the `up` started."""
+    for pid in processes(session, project):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def still_running(session: int, project: Path, wait: float = 5.0) -> dict[int, str]:
+    deadline = time.time() + wait
+    while (alive := processes(session, project)) and time.time() < deadline:
+        time.sleep(0.1)
+    return alive
+
+
 def first_ruleset_created(rehearsal) -> bool:
     return any(w["method"] == "POST" and w["path"].endswith("/rulesets") for w in rehearsal.writes())
 
@@ -332,8 +404,8 @@ def test_an_up_killed_half_way_recovers_with_the_readme_steps(rehearsal, killed_
     set_sentinel_secrets(rehearsal, ("production",))
     # GitHub's own 1 s between writes, so that the kill lands in the middle of the update.
     env = dict(rehearsal.env, RELEASE_GITHUB_WRITE_DELAY_MS="1000")
-    up = subprocess.Popen([sys.executable, str(rehearsal.project / "scripts" / "pulumi_run.py"), "up", "--yes",
-                           "--stack", "production", "--policy-pack-config", env["REHEARSAL_POLICY_CONFIG"]],
+    up = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--stack", "production", "--policy-pack", "policy",
+                           "--policy-pack-config", env["REHEARSAL_POLICY_CONFIG"]],
                           cwd=rehearsal.project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           start_new_session=True, text=True)
     deadline = time.time() + 120
@@ -341,9 +413,11 @@ def test_an_up_killed_half_way_recovers_with_the_readme_steps(rehearsal, killed_
         (lambda r: len(r.writes()) >= int(killed_after.split()[0]))
     while time.time() < deadline and not done(rehearsal):
         time.sleep(0.005)
-    os.killpg(up.pid, signal.SIGKILL)  # the runner, the CLI, the plugins: everything at once
+    # The CLI, its language host, the pack, the plugins: the whole session at once (a runner that dies).
+    kill_session(up.pid, rehearsal.project)
     up.communicate()
     assert done(rehearsal)
+    assert still_running(up.pid, rehearsal.project) == {}, "a killed up left processes behind"
     print(f"killed after {len(rehearsal.writes())} GitHub writes; recovery: {readme_recovery(rehearsal, 'production')}")
     rehearsal.up("production")
     state = rehearsal.double.store.state()
@@ -366,6 +440,7 @@ def test_adopting_what_a_team_made_by_hand_recreates_nothing(rehearsal):
     gate = made["rulesets"]["production-branch-gate"]
     environment = made["environments"]["production"]
     store.reset()
+    rehearsal.vercel.reset()  # the team's Vercel is new: only GitHub objects were made by hand
     ruleset = store.add_ruleset({k: gate[k] for k in ("name", "target", "enforcement", "conditions", "rules", "bypass_actors")})
     store.add_environment("production", deployment_branch_policy=environment["deployment_branch_policy"])
     policy = store.add_branch_policy("production", "main")

@@ -13,7 +13,7 @@ from conftest import need_plugins
 from lifecycle import Rehearsal
 from test_lifecycle import assert_only_refusal_is_the_providers_environment_fallback, set_sentinel_secrets
 
-from doubles.github import GitHubDouble
+from rehearsal.doubles import started
 
 STACKS = ("staging", "production")
 
@@ -30,9 +30,10 @@ def declare_plan(project: Path, plan: str, visibility: str) -> None:
 def test_up_on_each_plan_is_green_and_sends_nothing_the_plan_refuses(engine, project, pulumi_env, plan, visibility):
     need_plugins(engine)
     declare_plan(project, plan, visibility)
-    owner_type = "User" if plan == "pro" else "Organization"
-    with GitHubDouble(plan=plan, visibility=visibility, owner_type=owner_type) as double:
-        rehearsal = Rehearsal(project, Rehearsal.environment(pulumi_env, double, project), double)
+    with started(project) as doubles:
+        rehearsal = Rehearsal(project, Rehearsal.environment(pulumi_env, doubles, project), doubles)
+        double = doubles.github
+        assert double.store.plan == plan and double.store.visibility == visibility
         for stack in STACKS:
             rehearsal.cli("stack", "init", stack)
         set_sentinel_secrets(rehearsal, STACKS)
@@ -42,7 +43,7 @@ def test_up_on_each_plan_is_green_and_sends_nothing_the_plan_refuses(engine, pro
             code, out = rehearsal.preview(stack, "--refresh", "--expect-no-changes")
             assert code == 0, out
         assert_only_refusal_is_the_providers_environment_fallback(double.store.requests(), plan)
-        assert not double.store.unknown_requests()
+        assert not double.store.unknown_requests() and not doubles.vercel.unknown_requests()
         production = double.store.state()["environments"]["production"]
         reviewers_rule = [r for r in production["protection_rules"] if r["type"] == "required_reviewers"]
         gate = double.store.state()["rulesets"]["production-branch-gate"]
@@ -58,12 +59,14 @@ def test_up_on_each_plan_is_green_and_sends_nothing_the_plan_refuses(engine, pro
 def test_free_private_is_refused_before_the_engine_registers_anything(engine, project, pulumi_env):
     need_plugins(engine)
     declare_plan(project, "free", "private")
-    with GitHubDouble(plan="free", visibility="private") as double:
-        rehearsal = Rehearsal(project, Rehearsal.environment(pulumi_env, double, project), double)
+    with started(project) as doubles:
+        rehearsal = Rehearsal(project, Rehearsal.environment(pulumi_env, doubles, project), doubles)
+        double = doubles.github
         rehearsal.cli("stack", "init", "production")
         code, out = rehearsal.program("up", "production")
         assert code != 0
         assert "githubPlan" in out and "nothing was registered" in out, out
         assert double.store.requests() == []  # not even the provider's Configure
+        assert doubles.vercel.requests() == []
         resources = rehearsal.export("production")["deployment"].get("resources") or []
         assert [r["type"] for r in resources] in ([], ["pulumi:pulumi:Stack"]), resources
