@@ -64,8 +64,8 @@ def bench_stack(tmp: Path, stack: str, repeat: int, base_env: dict[str, str]) ->
     empty = copy_project(tmp / f"{stack}-empty", EMPTY)
     with started(ours) as doubles:
         # GitHub's own pacing (1 s between writes) for the `up`: the floor below counts it.
-        env = dict(base_env, **doubles.env(), RELEASE_GITHUB_WRITE_DELAY_MS=str(int(WRITE_DELAY_S * 1000)),
-                   PULUMI_BACKEND_URL=f"file://{tmp / f'{stack}-state'}")
+        env = {**base_env, **doubles.env(), "RELEASE_GITHUB_WRITE_DELAY_MS": str(int(WRITE_DELAY_S * 1000)),
+               "PULUMI_BACKEND_URL": f"file://{tmp / f'{stack}-state'}"}
         Path(env["PULUMI_BACKEND_URL"][7:]).mkdir()
         run(ours, env, "stack", "select", "--create", stack)
         run(ours, env, "preview", "--stack", stack)  # warm-up: bytecode caches
