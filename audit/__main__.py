@@ -5,7 +5,8 @@
 Exit codes: 0 clean (pending changes allowed), 2 findings, 3 mandatory policy violation,
 4 incomplete (an error: some stack's state is unknown), 1 usage error or crash. Writes DIR/audit.json
 and DIR/audit.md (default .state/audit/) and prints the Markdown. Environment: PULUMI_BACKEND_URL
-(default file://<root>/.state), PULUMI_CONFIG_PASSPHRASE(_FILE), GITHUB_TOKEN (read-only),
+(default file://<root>/.state), each stack's passphrase as PULUMI_CONFIG_PASSPHRASE_<STACK> (else
+PULUMI_CONFIG_PASSPHRASE(_FILE); each stack's engine calls get its own only), GITHUB_TOKEN (read-only),
 GITHUB_BASE_URL (the github provider's; default api.github.com), VERCEL_API_TOKEN (read-only).
 """
 
@@ -18,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from topology import keys
 from topology.model import ConfigError
 from topology.project import read_topology
 
@@ -38,11 +40,17 @@ class Parser(argparse.ArgumentParser):
         sys.exit(1)
 
 
-def cli_env(root: Path, environ: dict[str, str]) -> dict[str, str]:
-    if not environ.get("PULUMI_CONFIG_PASSPHRASE") and not environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+def cli_env(root: Path, environ: dict[str, str], stacks: list[str] = ()) -> dict[str, str]:
+    """The CLI's environment for every stack; `run.collect_stack` narrows it to one stack's passphrase."""
+    shared = environ.get(keys.PASSPHRASE) or environ.get(keys.PASSPHRASE_FILE)
+    missing = [s for s in stacks if not environ.get(keys.passphrase_var(s))]
+    if not shared and (missing or not stacks):
         # Pulumi accepts an empty passphrase (pulumi/pulumi#9568); the audit refuses to guess.
-        raise SystemExit("error: set PULUMI_CONFIG_PASSPHRASE (non-empty) or PULUMI_CONFIG_PASSPHRASE_FILE")
+        names = ", ".join(keys.passphrase_var(s) for s in missing) or "PULUMI_CONFIG_PASSPHRASE_<STACK>"
+        raise SystemExit(f"error: set each stack's passphrase (non-empty): {names} (or PULUMI_CONFIG_PASSPHRASE / "
+                         "PULUMI_CONFIG_PASSPHRASE_FILE for all of them)")
     return {
+        **{k: v for k, v in environ.items() if k.startswith(keys.PASSPHRASE)},
         "PULUMI_BACKEND_URL": environ.get("PULUMI_BACKEND_URL", f"file://{root / '.state'}"),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_RUNTIME_VIRTUALENV": environ.get("PULUMI_RUNTIME_VIRTUALENV", str(root / ".venv")),
@@ -100,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(redactor.scrub(f"[audit] {line}"), file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="audit-") as scratch:
-        settings = Settings(root=root, stacks=stacks, env=cli_env(root, environ), topology=topology,
+        settings = Settings(root=root, stacks=stacks, env=cli_env(root, environ, stacks), topology=topology,
                             policy_pack=pack, policy_pack_config=policy_config(args.policy_pack_config, Path(scratch)),
                             github=github, vercel=vercel, redactor=redactor, log=log)
         log(f"auditing {', '.join(stacks)} (read-only)")

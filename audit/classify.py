@@ -75,7 +75,7 @@ def _secret_touch(stack: str, step: Step) -> Finding | None:
     name = new.get("secretName") or step.name
     return Finding(stack, FindingClass.SECRET_TOUCHED, _step_resource(step),
                    f"secret {name} was set outside Pulumi" + (f" at {when}" if when else ""),
-                   describe.fix_secret(stack, name),
+                   describe.fix_secret(stack, name, step.urn),
                    changes=(describe.change("value", "changed_at", secret=True, changed_at=when),),
                    evidence=(Evidence("refresh", "remoteUpdatedAt differs from the updatedAt Pulumi stored", when),))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from .events import is_secret
@@ -65,14 +66,37 @@ def fix_recreate(stack: str) -> str:
             "the code or config as well")
 
 
-def fix_secret(stack: str, name: str) -> str:
-    return (f"someone set this secret outside Pulumi: if the new value is wanted, put it in config "
-            f"(`pulumi config set --secret --stack {stack} {name} <value>`), then `pulumi up --stack {stack}`; "
-            "otherwise `pulumi up` pushes the declared value back (rotate it if it may have leaked)")
+# A secret re-set by hand: GitHub and Vercel never return a secret's value, so neither a plain nor a refreshed
+# `up` sees a difference (the provider diffs the value it was given against the value it stored). Replacing the
+# resource writes the declared value again; production's resources are protected, so the fix unprotects it first
+# (a no-op elsewhere) and the `up` protects it again. GitHub secrets and Vercel variables are delete-before-replace
+# (components/): a create-then-delete of the same name would delete the value just written.
+
+def fix_secret(stack: str, name: str, urn: str | None) -> str:
+    if not urn:
+        return (f"someone set this secret outside Pulumi: rotate it if it may have leaked, then deploy "
+                f"(`pulumi config set --secret --stack {stack} {name} <value>`)")
+    target = shlex.quote(urn)
+    return (f"`pulumi state unprotect --stack {stack} {target} && pulumi up --stack {stack} --replace {target}` writes "
+            "the declared value back (a plain or refreshed `pulumi up` cannot see a secret's value and changes nothing); "
+            "rotate it if it may have leaked. To keep the new value instead, first "
+            f"`pulumi config set --secret --stack {stack} {name} <value>`, then the same command")
 
 
 def fix_unmanaged(what: str, removal: str) -> str:
     return f"{removal}, or declare the {what} in the code/config and `pulumi import` it"
+
+
+def gh_delete(path: str) -> str:
+    """The removal of a GitHub object as a command (GitHub CLI, `gh auth login` with admin rights on the repository)."""
+    return f"delete it: `gh api -X DELETE {path}`"
+
+
+def vercel_delete(path: str, team: str | None) -> str:
+    """The removal of a Vercel object as a command (REST; the CLI would need the project linked first)."""
+    query = f"?teamId={team}" if team else ""
+    return (f"delete it: `curl -fsS -X DELETE -H \"Authorization: Bearer $VERCEL_API_TOKEN\" "
+            f"https://api.vercel.com{path}{query}`")
 
 
 def fix_pending(stack: str) -> str:

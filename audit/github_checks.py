@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+from urllib.parse import quote
 
-from topology import registry
+from topology import machinery, registry
 
 from . import describe, times
 from .listings import EnvironmentListing, custom_branch_policies
@@ -88,7 +89,7 @@ def ruleset_findings(scope: Scope, rulesets: list[Mapping[str, Any]], owner: str
         if stack is not None and stack not in scope.audited:
             continue  # an environment whose stack is not audited in this run owns it
         found.append(_addition(stack or scope.steward, "github:ruleset", str(rs.get("name")), "ruleset",
-                               "delete it in Settings > Rules > Rulesets",
+                               describe.gh_delete(f"repos/{owner}/{repo}/rulesets/{rs.get('id')}"),
                                f"GET /repos/{owner}/{repo}/rulesets lists ruleset {rs.get('id')}",
                                rs.get("id"), rs.get("updated_at")))
     for stack, objects in scope.audited.items():
@@ -171,8 +172,10 @@ def environment_findings(scope: Scope, environments: list[Mapping[str, Any]], ow
         stack = scope.declared.get(name)
         if stack is not None and stack not in scope.audited:
             continue  # the environment of a stack not audited in this run
+        if stack is None and machinery.is_environment(name):
+            continue  # the workflows' own environment (topology/machinery.py), not drift
         found.append(_addition(stack or scope.steward, "github:environment", name, "environment",
-                               "delete it in Settings > Environments",
+                               describe.gh_delete(f"repos/{owner}/{repo}/environments/{quote(name, safe='')}"),
                                f"{where} lists {name}", env.get("id"), env.get("updated_at")))
     for stack, objects in scope.audited.items():
         for m in objects:
@@ -201,14 +204,16 @@ def content_findings(stack: str, managed: list[Managed], listing: EnvironmentLis
             when = times.iso(live.get("updated_at"))
             found.append(Finding(stack, FindingClass.SECRET_TOUCHED, _managed_resource(m),
                                  f"secret {m.key[2]} was set outside Pulumi at {when}",
-                                 describe.fix_secret(stack, m.key[2]),
+                                 describe.fix_secret(stack, m.key[2], m.urn),
                                  changes=(describe.change("value", "changed_at", secret=True, changed_at=when),),
                                  evidence=(Evidence(REST, f"{base}/secrets: updated_at {when} is later than "
                                                           f"{times.iso(stored)}, when Pulumi last wrote it", when),)))
     for name, live in secrets.items():
+        if machinery.is_secret(name) and not any(m.kind == "env_secret" and m.key[2] == name for m in mine):
+            continue  # the workflows' own credentials (topology/machinery.py), not drift
         if not any(m.kind == "env_secret" and m.key[2] == name for m in mine):
             found.append(_addition(stack, "github:environment-secret", f"{env}/{name}", "secret",
-                                   f"delete it (`gh secret delete {name} --env {env}`) or add it to the catalogue",
+                                   describe.gh_delete(f"repos/{owner}/{repo}/environments/{quote(env, safe='')}/secrets/{name}"),
                                    f"{base}/secrets lists {name}", seen=live.get("updated_at")))
 
     variables = {v.get("name"): v for v in listing.variables}
@@ -222,7 +227,7 @@ def content_findings(stack: str, managed: list[Managed], listing: EnvironmentLis
     for name, live in variables.items():
         if not any(m.kind == "env_variable" and m.key[2] == name for m in mine):
             found.append(_addition(stack, "github:environment-variable", f"{env}/{name}", "variable",
-                                   f"delete it (`gh variable delete {name} --env {env}`) or add it to the catalogue",
+                                   describe.gh_delete(f"repos/{owner}/{repo}/environments/{quote(env, safe='')}/variables/{name}"),
                                    f"{base}/variables lists {name}", seen=live.get("updated_at")))
 
     if custom_branch_policies(environment):
@@ -239,6 +244,7 @@ def content_findings(stack: str, managed: list[Managed], listing: EnvironmentLis
             if not any(m.kind == "branch_policy" and m.key[2] == pid for m in mine):
                 found.append(_addition(stack, "github:deployment-branch-policy", f"{env}/{live.get('name')}",
                                        "deployment branch policy",
-                                       f"delete it in Settings > Environments > {env} > Deployment branches",
+                                       describe.gh_delete(f"repos/{owner}/{repo}/environments/{quote(env, safe='')}"
+                                                          f"/deployment-branch-policies/{pid}"),
                                        f"{base}/deployment-branch-policies lists {live.get('name')}", pid))
     return found

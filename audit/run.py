@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from topology import keys
 from topology.model import Topology
 
 from . import times
@@ -85,9 +86,10 @@ def _engine_run(call: Callable[..., Any]) -> EngineRun:
 
 
 def last_update_of(export: Mapping[str, Any]) -> LastUpdate | None:
-    """When the state was last written (its manifest time): the end of the last `up`."""
-    when = times.iso(((export.get("deployment") or {}).get("manifest") or {}).get("time"))
-    return LastUpdate(when) if when else None
+    """When the state was last written (its manifest time): the end of the last `up`. Kept to the microsecond:
+    cut to the second, a Vercel variable written in that same second would look edited after it."""
+    parsed = times.parse(((export.get("deployment") or {}).get("manifest") or {}).get("time"))
+    return LastUpdate(parsed.astimezone(times.UTC).isoformat().replace("+00:00", "Z")) if parsed else None
 
 
 def _state_and_apis(name: str, stack, settings: Settings, key: bytes, repo: Future, collected: Collected) -> dict[str, str]:
@@ -157,8 +159,11 @@ def collect_stack(name: str, settings: Settings, key: bytes, repo: Future, comma
     config_fps: list[Fingerprints] = []
     try:
         # The project's own program, run by the CLI's language host (no inline program).
+        # This stack's passphrase only, every other stack's blanked (the CLI, the program and the pack of one
+        # stack never hold another's key; automation adds the process environment under env_vars).
+        env = keys.stack_env(name, settings.env, settings.stacks)
         stack = auto.select_stack(name, work_dir=str(settings.root),
-                                  opts=auto.LocalWorkspaceOptions(env_vars=dict(settings.env), pulumi_command=command))
+                                  opts=auto.LocalWorkspaceOptions(env_vars=env, pulumi_command=command))
     except auto.errors.StackNotFoundError:
         collected.engine = EngineRun(missing_stack=True)
         settings.log(f"{name}: no such stack")

@@ -24,6 +24,7 @@ def project_findings(stack: str, managed: list[Managed], listing: ProjectListing
     base = f"GET /v10/projects/{pid}/env"
     found: list[Finding] = []
     mine = [m for m in managed if m.kind in ("vercel_env", "vercel_domain") and m.key[1] == pid]
+    team = vercel_projects(managed).get(pid)
 
     envs = {e.get("id"): e for e in listing.envs}
     for m in (m for m in mine if m.kind == "vercel_env"):
@@ -40,7 +41,7 @@ def project_findings(stack: str, managed: list[Managed], listing: ProjectListing
             by = f" by {live['updatedBy']}" if live.get("updatedBy") else ""
             found.append(Finding(stack, FindingClass.SECRET_TOUCHED, _resource(m),
                                  f"sensitive variable {key} was set outside Pulumi at {when}",
-                                 describe.fix_secret(stack, key),
+                                 describe.fix_secret(stack, key, m.urn),
                                  changes=(describe.change("value", "changed_at", secret=True, changed_at=when),),
                                  evidence=(Evidence(REST, f"{base}: updatedAt {when}{by} is later than the last "
                                                           f"update ({last_update.end_time})", when),)))
@@ -51,7 +52,8 @@ def project_findings(stack: str, managed: list[Managed], listing: ProjectListing
             found.append(Finding(stack, FindingClass.UNMANAGED_ADDITION,
                                  Resource(type="vercel:env", name=f"{pid}/{key}", id=env_id),
                                  f"Vercel variable {key} ({targets}) exists but no stack manages it",
-                                 describe.fix_unmanaged("variable", f"remove it (`vercel env rm {key}`)"),
+                                 describe.fix_unmanaged("variable", describe.vercel_delete(
+                                     f"/v9/projects/{pid}/env/{env_id}", team)),
                                  evidence=(Evidence(REST, f"{base} lists {key} ({env_id})",
                                                     times.iso(live.get("createdAt"))),)))
 
@@ -67,7 +69,8 @@ def project_findings(stack: str, managed: list[Managed], listing: ProjectListing
             found.append(Finding(stack, FindingClass.UNMANAGED_ADDITION,
                                  Resource(type="vercel:domain", name=str(name)),
                                  f"domain {name} is attached to the project but no stack manages it",
-                                 describe.fix_unmanaged("domain", "remove it from the project (Settings > Domains)"),
+                                 describe.fix_unmanaged("domain", describe.vercel_delete(
+                                     f"/v9/projects/{pid}/domains/{name}", team)),
                                  evidence=(Evidence(REST, f"{dbase} lists {name}", times.iso(live.get("createdAt"))),)))
     return found
 

@@ -24,9 +24,15 @@ from pathlib import Path
 
 from rehearsal.doubles import started
 from rehearsal.project import ROOT, copy_project
+from topology import keys
+
+
+# Each stack's own passphrase (README, "Security"): PULUMI_CONFIG_PASSPHRASE_<STACK>, by default the demo files' own.
+DEMO_PASSPHRASES = {"staging": "release-topology-demo-staging", "production": "release-topology-demo-production"}
 
 
 def deploy(project: Path, env: dict[str, str], stack: str) -> None:
+    env = keys.stack_env(stack, env)  # its own passphrase only
     subprocess.run(["pulumi", "stack", "init", stack], cwd=project, env=env, capture_output=True, check=True)
     result = subprocess.run(["pulumi", "up", "--yes", "--skip-preview", "--stack", stack], cwd=project, env=env,
                             capture_output=True, text=True, timeout=900)
@@ -54,14 +60,15 @@ def main() -> None:
     args = parser.parse_args()
     stacks = ["staging", "production"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RELEASE_", "PULUMI_BACKEND"))}
-    env.update(PULUMI_CONFIG_PASSPHRASE=os.environ.get("PULUMI_CONFIG_PASSPHRASE") or "release-topology-demo",
-               PULUMI_SKIP_UPDATE_CHECK="true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+    env.update({keys.passphrase_var(s): os.environ.get(keys.passphrase_var(s)) or p for s, p in DEMO_PASSPHRASES.items()})
+    env.update(               PULUMI_SKIP_UPDATE_CHECK="true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
 )
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp) / "project")
         with started(project) as doubles:
             double = doubles.github
-            env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{tmp}/state")
+            # The deploy window judges real production updates; a benchmark runs any day.
+            env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{tmp}/state", RELEASE_DEPLOY_WINDOW="advisory")
             Path(tmp, "state").mkdir()
             for stack in stacks:
                 deploy(project, env, stack)

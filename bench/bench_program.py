@@ -10,6 +10,7 @@ topology is evaluated from generated Pulumi.yaml / stack files. Prints figures (
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import tempfile
 import time
@@ -68,11 +69,15 @@ def write_project(root: Path, environments: int, entries: int) -> list[tuple[str
     return stacks
 
 
+# An update of production is judged against the deploy window: time it inside (a Tuesday noon UTC).
+IN_WINDOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+
+
 def time_stack(stack: str, config: dict, secret_keys: set, repeat: int) -> tuple[float, int]:
     times, count = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
-        run = run_program(stack, config, secret_keys, main=ROOT / "__main__.py")
+        run = run_program(stack, config, secret_keys, main=ROOT / "__main__.py", now=IN_WINDOW)
         times.append(time.perf_counter() - start)
         count = len(run.registrations)
     return statistics.median(times), count

@@ -26,6 +26,7 @@ class DeploymentTarget(pulumi.ComponentResource):
         values: Mapping[str, pulumi.Input[str]],
         domain: str | None = None,
         production: bool = False,
+        targets: Sequence[str] = ("production",),
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(registry.DEPLOYMENT_TARGET, name, None, opts)
@@ -48,8 +49,9 @@ class DeploymentTarget(pulumi.ComponentResource):
                 team_id=team_id,
                 key=entry.name,
                 value=pulumi.Output.secret(value) if entry.kind.is_secret else value,
-                # This project deploys the environment's branch as its "production".
-                targets=["production"],
+                # This project deploys the environment's branch as its "production"; the feature-previews
+                # environment's values also go to `preview` (feature branches' preview deployments).
+                targets=list(targets),
                 sensitive=entry.kind.is_secret,
                 # Vercel refuses a second variable with the same key (pulumiverse/pulumi-vercel#118).
                 opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_github as github
 
-from topology import registry
+from topology import registry, seed_rules
 from topology.plans import Approval, describe_approval
 from topology.release import Connection, Release, Values
 from .deployment_environment import DeploymentEnvironment
 from .deployment_target import DeploymentTarget
+from .branch_naming import AllowedBranches
 from .github_gates import BranchGate, ReleaseArchive
 from .secrets import EnvironmentSecrets
 
@@ -47,7 +48,8 @@ class ReleaseEnvironment(pulumi.ComponentResource):
             repository=repo,
             branch=env.branch,
             required_approvals=settings.required_approvals,
-            status_checks=topology.status_checks,
+            # + the code-freeze check on the production branch when a freeze is declared (topology/seed_rules.py)
+            status_checks=seed_rules.gate_status_checks(topology, env),
             required_deployment=release.source.name if release.source else None,
             bypass_actors=settings.bypass_actors,
             code_owners_approve=release.approval is Approval.CODE_OWNER_REVIEW,
@@ -61,6 +63,17 @@ class ReleaseEnvironment(pulumi.ComponentResource):
                 repository=repo,
                 tag_pattern=topology.release_tag_pattern,
                 adopt_id=registry.ruleset_import_id(repo, adopt.release_ruleset) if adopt.release_ruleset else None,
+                opts=child,
+            )
+        self.allowed_branches = None
+        if env.production and topology.allowed_branches:
+            # Repository-wide: production's stack owns it (components/branch_naming.py says why).
+            self.allowed_branches = AllowedBranches(
+                name + registry.ALLOWED_BRANCHES_SUFFIX,
+                repository=repo,
+                excludes=seed_rules.allowed_branch_excludes(topology),
+                adopt_id=(registry.ruleset_import_id(repo, adopt.allowed_branches_ruleset)
+                          if adopt.allowed_branches_ruleset else None),
                 opts=child,
             )
         self.deployment = DeploymentEnvironment(
@@ -98,6 +111,7 @@ class ReleaseEnvironment(pulumi.ComponentResource):
                 values=self.secrets.values,
                 domain=settings.domain,
                 production=env.production,
+                targets=seed_rules.preview_targets(topology, env),
                 opts=child,
             )
         # The preview says how a person approves what reaches this environment on the declared plan.

@@ -15,6 +15,13 @@ def _ref_condition(ref: str) -> dict:
     return {"ref_name": {"includes": [ref], "excludes": []}}
 
 
+def merge_methods(promoted: bool) -> tuple[str, ...]:
+    """How pull requests merge into a branch: merge commits only where it is promoted from another
+    environment (the source's deployed SHA becomes a parent of the target's tip), squash or rebase
+    (linear history) where feature branches land."""
+    return ("merge",) if promoted else ("squash", "rebase")
+
+
 class BranchGate(pulumi.ComponentResource):
     """A ruleset on one branch: reviewed pull requests only, checks green, history kept.
 
@@ -22,6 +29,17 @@ class BranchGate(pulumi.ComponentResource):
     deployment of that environment: what reaches production existed and worked in staging.
     With `code_owners_approve`, the merge needs a code owner's approval (CODEOWNERS names the
     environment's reviewers): how the CTO decides on plans without environment reviewers.
+
+    Merge methods and history, per kind of branch (README "The release flow"; the pack's
+    `promotion-merges` rule refuses the combinations that deadlock):
+    - promoted from an environment (main from staging): merge commits only, no linear history, checks
+      not strict. The merge commit's second parent is the source branch's tip, the very SHA that was
+      deployed there, so both branches share SHAs; main's merge commits never reach staging, so a
+      strict ("up to date") main would find the next promotion out of date, and bringing staging up
+      to date would take a merge commit (linear history) or a rewrite (non_fast_forward): deadlock.
+    - promoted from feature branches (staging): squash or rebase, linear history, strict checks: a
+      feature is tested on top of the latest staging; its author rebases the feature branch (no rules
+      there) when another one landed first.
     """
 
     def __init__(
@@ -39,8 +57,10 @@ class BranchGate(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(registry.BRANCH_GATE, name, None, opts)
+        promoted = required_deployment is not None
         rules: dict = {
             "pull_request": {
+                "allowed_merge_methods": list(merge_methods(promoted)),
                 "required_approving_review_count": required_approvals,
                 "dismiss_stale_reviews_on_push": True,
                 "required_review_thread_resolution": True,
@@ -51,12 +71,13 @@ class BranchGate(pulumi.ComponentResource):
             },
             "non_fast_forward": True,
             "deletion": True,
-            "required_linear_history": True,
         }
+        if not promoted:
+            rules["required_linear_history"] = True
         if status_checks:
             rules["required_status_checks"] = {
                 "required_checks": [{"context": check} for check in status_checks],
-                "strict_required_status_checks_policy": True,
+                "strict_required_status_checks_policy": not promoted,
             }
         if required_deployment:
             rules["required_deployments"] = {"required_deployment_environments": [required_deployment]}

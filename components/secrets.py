@@ -32,6 +32,9 @@ class EnvironmentSecrets(pulumi.ComponentResource):
     ):
         super().__init__(ENVIRONMENT_SECRETS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # A replacement (the audit's fix for a secret re-set by hand: `pulumi up --replace`) of a secret keeps its
+        # name: created first, the old one's delete would remove the value just written.
+        secret_child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         self.values: dict[str, pulumi.Input[str]] = {}
         self.generated: dict[str, random.RandomPassword] = {}
         for entry in catalogue:
@@ -60,7 +63,7 @@ class EnvironmentSecrets(pulumi.ComponentResource):
                     secret_name=entry.name,
                     # `value`, not the deprecated `plaintext_value` (a warning in every preview).
                     value=self.values[entry.name],
-                    opts=child,
+                    opts=secret_child,
                 ))
             else:
                 self.github_variables.append(github.ActionsEnvironmentVariable(

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from topology import keys
 from topology.model import ConfigError
 from topology.offline import ROOT, run_program
 from topology.project import placeholder_config
@@ -67,6 +68,9 @@ def run_check(stack: str, *, root: Path = ROOT, policy_config: dict | None = Non
                      "the policy pack during `pulumi preview --policy-pack policy`")
     if violations:
         lines += ["", report(violations)]
+    # A production stack sharing its secrets key is refused by the program itself (a config error above); a stack
+    # under a published demo passphrase is a warning here, as an `up` against GitHub refuses it (topology/keys.py).
+    lines += keys.check_warnings(stack, root, environ)
     return (1 if mandatory else 0), "\n".join(lines)
 
 

@@ -7,14 +7,11 @@ properties). Messages name stack, resource and key, never a value.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable, Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from topology import codeowners, registry
-from topology.model import DeployWindow
 from topology.plans import ENVIRONMENT_FIELDS, Approval, offers
-from topology.rules import stripe_mode_violation
+from topology.rules import emergency_violation, stripe_mode_violation, window_violation
 
 from .model import Context, Finding, Resource
 
@@ -291,6 +288,8 @@ def check_own_environment(resources: Sequence[Resource], ctx: Context) -> Iterab
     allowed_refs = {f"refs/heads/{env.branch}"}
     if env.production and ctx.topology:
         allowed_refs.add(f"refs/tags/{ctx.topology.release_tag_pattern}")
+        if ctx.topology.allowed_branches:
+            allowed_refs.add("~ALL")  # the allowed-branches ruleset (repository-wide: production owns it)
     own_projects = {r.urn for r in resources if r.type == registry.VERCEL_PROJECT and r.props.get("name") == ctx.vercel_project}
     where = f"stack '{ctx.stack}'"
     for r in resources:
@@ -316,35 +315,19 @@ def check_own_environment(resources: Sequence[Resource], ctx: Context) -> Iterab
 # --- 8. Deploy window ---------------------------------------------------------------------------
 
 
-def in_window(now: dt.datetime, window: DeployWindow) -> bool:
-    """Whether `now` falls inside the window, in the window's time zone; windows may cross midnight."""
-    local = now.astimezone(ZoneInfo(window.timezone))
-    minutes = local.hour * 60 + local.minute
-    start = int(window.start[:2]) * 60 + int(window.start[3:])
-    end = int(window.end[:2]) * 60 + int(window.end[3:])
-    day = local.weekday()
-    if start <= end:
-        return day in window.days and start <= minutes < end
-    # Crossing midnight: the late part belongs to today's window, the early part to yesterday's.
-    if minutes >= start:
-        return day in window.days
-    return minutes < end and (day - 1) % 7 in window.days
-
-
 def window_findings(ctx: Context) -> Iterable[Finding]:
+    """The program refuses the same update before it registers anything (topology/release.py policy_refusals)."""
     if not ctx.production:
         return
-    if ctx.emergency and not ctx.emergency_reason.strip():
-        yield ctx.stack, (f"stack '{ctx.stack}': an emergency override needs a reason "
-                          "(RELEASE_EMERGENCY_REASON); the override was refused")
+    refused = emergency_violation(ctx.stack, ctx.emergency, ctx.emergency_reason)
+    if refused:
+        yield ctx.stack, refused
         return
     if ctx.emergency:
         return
-    if not in_window(ctx.now, ctx.window):
-        w = ctx.window
-        days = ",".join(w.day_names)
-        yield ctx.stack, (f"stack '{ctx.stack}': {ctx.now.astimezone(ZoneInfo(w.timezone)):%a %H:%M %Z} is outside the "
-                          f"deploy window ({days} {w.start}-{w.end} {w.timezone})")
+    outside = window_violation(ctx.stack, ctx.now, ctx.window)
+    if outside:
+        yield ctx.stack, outside
 
 
 def check_deploy_window(resources: Sequence[Resource], ctx: Context) -> Iterable[Finding]:
@@ -357,14 +340,71 @@ def check_deploy_window_preview(resources: Sequence[Resource], ctx: Context) -> 
         yield from window_findings(ctx)
 
 
+# --- 8b. Promotions that repeat (issue 15): merge methods, history and strictness per branch -------
+
+
+def _merge_methods(pr: Mapping[str, Any]) -> set[str]:
+    # GitHub allows every method when the rule names none.
+    return set(pr.get("allowedMergeMethods") or ("merge", "squash", "rebase"))
+
+
+def check_promotion_merges(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """Branch rulesets whose merge settings deadlock a promotion (README "The release flow").
+
+    A branch promoted from an environment (it requires that environment's deployment) must take merge
+    commits only, without linear history and without strict checks: then its tip's second parent is the
+    source's deployed SHA, and the next promotion is never "out of date" with commits the source cannot
+    receive. Any branch with linear history must allow squash or rebase, or nothing can merge.
+    """
+    if resource.type != registry.RULESET or resource.props.get("target") != "branch":
+        return
+    rules = resource.props.get("rules") or {}
+    pr = rules.get("pullRequest") or {}
+    methods = _merge_methods(pr)
+    linear = bool(rules.get("requiredLinearHistory"))
+    strict = bool((rules.get("requiredStatusChecks") or {}).get("strictRequiredStatusChecksPolicy"))
+    sources = list((rules.get("requiredDeployments") or {}).get("requiredDeploymentEnvironments") or [])
+    env = ctx.environment
+    if not sources and ctx.source is not None and env is not None and f"refs/heads/{env.branch}" in _includes(resource.props):
+        sources = [ctx.source.name]
+    where = f"stack '{ctx.stack}' ruleset '{resource.props.get('name', resource.name)}'"
+    if linear and pr and not methods - {"merge"}:
+        yield resource.name, (f"{where}: requires linear history but allows only merge commits: no pull request "
+                              "can ever merge (fix: drop required_linear_history, or allow squash/rebase)")
+    if not sources:
+        return
+    source = ", ".join(sources)
+    if pr and methods - {"merge"}:
+        yield resource.name, (f"{where}: promoted from {source} but allows {sorted(methods - {'merge'})}: those give the "
+                              f"branch new commits {source} never has, so production runs SHAs no {source} deployment "
+                              "ran (fix: pull_request.allowed_merge_methods ['merge'])")
+    if linear:
+        yield resource.name, (f"{where}: promoted from {source} with linear history: a promotion's merge commit is "
+                              "refused, squash or rebase would break the shared SHAs (fix: drop required_linear_history "
+                              "on a branch promoted from an environment)")
+    if strict:
+        yield resource.name, (f"{where}: promoted from {source} with strict status checks: each promotion's merge "
+                              f"commit never reaches {source}, so the next promotion is out of date, and updating "
+                              f"{source} takes a merge commit or a force-push its own rules refuse: deadlock on the "
+                              "second promotion (fix: strict_required_status_checks_policy false)")
+
+
 # --- 9. Checkov parity on branch rulesets (their predicates: policy/rules.py CHECKOV) -------------
 
 
 def ruleset_check(predicate: Callable[[Mapping[str, Any], Context], bool], what: str):
     def check(resource: Resource, ctx: Context) -> Iterable[Finding]:
-        if resource.type == registry.RULESET and resource.props.get("target") == "branch" and not predicate(resource.props, ctx):
+        if (resource.type == registry.RULESET and resource.props.get("target") == "branch"
+                and not _creation_only(resource.props) and not predicate(resource.props, ctx)):
             yield resource.name, f"stack '{ctx.stack}' ruleset '{resource.props.get('name', resource.name)}': {what}"
     return check
+
+
+def _creation_only(props: Mapping[str, Any]) -> bool:
+    """The allowed-branches ruleset (policy/seed_checks.py): not a branch gate, so no Checkov gate parity."""
+    from .seed_checks import is_allowed_branches_ruleset
+
+    return is_allowed_branches_ruleset(props)
 
 
 def pull_request(props: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -20,6 +20,7 @@ from .checks import (
     check_own_environment,
     check_plan_accepts,
     check_production_gate,
+    check_promotion_merges,
     check_random_string,
     check_release_archive,
     check_sensitive,
@@ -30,6 +31,14 @@ from .checks import (
     ruleset_check,
 )
 from .model import ADVISORY, LEVEL_NAMES, MANDATORY, Resource, Rule, Violation
+from .seed_checks import (
+    check_allowed_branches,
+    check_code_freeze,
+    check_code_freeze_preview,
+    check_freeze_gate,
+    check_preview_targets,
+    check_value_rules,
+)
 from .stacks import build_context
 
 
@@ -64,6 +73,12 @@ RULES: list[Rule] = [
          "and a successful deployment of the environment it is promoted from.",
          MANDATORY, "restore BranchGate's defaults; raise requiredApprovals",
          "stack", check_production_gate),
+    Rule("promotion-merges", "Promotions repeat: a branch promoted from an environment takes merge commits only, "
+         "without linear history or strict checks (it shares the source's deployed SHAs); a branch with linear "
+         "history allows squash or rebase.",
+         MANDATORY, "keep BranchGate's merge settings: allowed_merge_methods ['merge'], no required_linear_history and "
+         "strict checks off on a branch promoted from an environment",
+         "resource", check_promotion_merges),
     Rule("deployment-environments", "Each GitHub environment deploys only from its own branch; where the plan offers "
          "them, production has required reviewers, prevents self-review and gives admins no bypass.",
          MANDATORY, "set reviewers in the stack; keep DeploymentEnvironment's defaults",
@@ -108,6 +123,26 @@ RULES: list[Rule] = [
     Rule("deploy-window-preview", "Preview of the production stack outside the deploy window (warning only).",
          ADVISORY, "the update will be refused outside the window",
          "stack", check_deploy_window_preview),
+    # Issue 18 (topology/seed_rules.py, policy/seed_checks.py).
+    Rule("value-rules", "A catalogue value is one its entry allows in this environment (`values`, `pattern` per "
+         "environment class or name: LOG_LEVEL warn or error in production).",
+         MANDATORY, "set an allowed value with `pulumi config set`", "resource", check_value_rules),
+    Rule("allowed-branches", "Where allowedBranches is declared, production keeps an active ruleset on ~ALL refusing "
+         "the creation of any branch but the environments' and the declared patterns, with no bypass.",
+         MANDATORY, "keep AllowedBranches in the production stack", "stack", check_allowed_branches),
+    Rule("preview-values", "Vercel's preview target (feature branches' preview deployments) gets only the "
+         "featurePreviews environment's values, never production's.",
+         MANDATORY, "target production only outside the featurePreviews environment", "resource", check_preview_targets),
+    Rule("code-freeze", "No production update during a declared code freeze, unless an emergency override with a "
+         "reason is given.",
+         MANDATORY, "wait for the end of the freeze, or set RELEASE_EMERGENCY=true and RELEASE_EMERGENCY_REASON",
+         "stack", check_code_freeze),
+    Rule("code-freeze-preview", "Preview of the production stack during a code freeze (warning only).",
+         ADVISORY, "the update will be refused during the freeze", "stack", check_code_freeze_preview),
+    Rule("code-freeze-gate", "Once codeFreeze is declared, merges into the production branch require the "
+         "release/code-freeze status check (it fails during a freeze).",
+         MANDATORY, "keep BranchGate's status checks (topology/seed_rules.gate_status_checks)", "stack",
+         check_freeze_gate),
     *[
         Rule(f"checkov-{cid.lower().replace('_', '-')}-{slug}", f"{cid} parity: {what} (branch rulesets).", level, fix,
              "resource", ruleset_check(pred, what))

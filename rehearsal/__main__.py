@@ -61,7 +61,8 @@ def rehearse(stack: str) -> int:
         backend.mkdir()
         policy_config = Path(tmp) / "policy-config.json"
         policy_config.write_text(json.dumps(ADVISORY_WINDOW))
-        env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{backend}")
+        # The window is advisory for the program too (RELEASE_DEPLOY_WINDOW, refused unless GitHub is the double).
+        env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{backend}", RELEASE_DEPLOY_WINDOW="advisory")
         print(f"github+vercel: a rehearsal: the real providers talk to fresh local doubles ({doubles.github.base_url}, "
               f"{doubles.vercel.proxy_url}) and a fresh backend; nothing reaches GitHub or Vercel, the stack's own "
               "state is untouched", flush=True)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
+from topology import keys
+
 from .project import ROOT
 
 DEFAULT_BACKEND = f"file://{ROOT / '.state'}"
@@ -16,10 +18,14 @@ DEFAULT_BACKEND = f"file://{ROOT / '.state'}"
 def base_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment plus what every run here needs: a non-empty passphrase (Pulumi accepts an
     empty one, pulumi/pulumi#9568: secrets would be as good as clear), a backend (default .state/), no
-    update check, no plugin download (this machine has no internet; `make engine` installed them)."""
+    update check, no plugin download (this machine has no internet; `make engine` installed them). Each stack's
+    passphrase: PULUMI_CONFIG_PASSPHRASE_<STACK>, else PULUMI_CONFIG_PASSPHRASE(_FILE) (`pulumi` below gives a call
+    its stack's only)."""
     env = dict(environ)
-    if not env.get("PULUMI_CONFIG_PASSPHRASE") and not env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
-        raise SystemExit("error: set PULUMI_CONFIG_PASSPHRASE (non-empty) to the stack's secrets passphrase")
+    per_stack = [k for k, v in env.items() if k.startswith(f"{keys.PASSPHRASE}_") and k != keys.PASSPHRASE_FILE and v]
+    if not env.get(keys.PASSPHRASE) and not env.get(keys.PASSPHRASE_FILE) and not per_stack:
+        raise SystemExit("error: set the stack's secrets passphrase (non-empty): PULUMI_CONFIG_PASSPHRASE_<STACK>, e.g. "
+                         "PULUMI_CONFIG_PASSPHRASE_STAGING, or PULUMI_CONFIG_PASSPHRASE")
     env.setdefault("PULUMI_BACKEND_URL", DEFAULT_BACKEND)
     backend = env["PULUMI_BACKEND_URL"]
     if backend.startswith("file://"):
@@ -30,7 +36,9 @@ def base_env(environ: Mapping[str, str]) -> dict[str, str]:
 
 def pulumi(args: list[str], cwd: Path, env: Mapping[str, str], *, stream: bool = False,
            timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run the CLI; `stream` passes its output through (progress for a person), else captures it."""
+    """Run the CLI with its stack's passphrase only; `stream` passes its output through (progress for a person),
+    else captures it."""
+    env = keys.stack_env(keys.stack_of(args), env)
     if stream:
         return subprocess.run(["pulumi", *args], cwd=cwd, env=dict(env), timeout=timeout)
     return subprocess.run(["pulumi", *args], cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout)

@@ -18,13 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from topology import keys
 from topology.project import read_topology
 
 from . import cli
 from .doubles import Doubles, started
 from .project import copy_project
 
-PASSPHRASE = "release-topology-demo"  # the committed demo stack files' passphrase (README)
+# The committed demo stack files' own passphrases (README, "Security"): published, refused by an `up` against GitHub.
+PASSPHRASES = {"staging": "release-topology-demo-staging", "production": "release-topology-demo-production"}
 
 
 class Tour:
@@ -73,7 +75,8 @@ def printed_command(fix: str) -> list[str]:
 
 def run_demo() -> int:
     env = dict(os.environ)
-    env.setdefault("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    for stack, passphrase in PASSPHRASES.items():
+        env.setdefault(keys.passphrase_var(stack), passphrase)
     for knob in ("GITHUB_TOKEN", "VERCEL_API_TOKEN", "GITHUB_BASE_URL", "PULUMI_BACKEND_URL"):
         env.pop(knob, None)  # the demo never reaches anything real
     with tempfile.TemporaryDirectory(prefix="release-topology-demo-") as tmp:
@@ -85,7 +88,8 @@ def run_demo() -> int:
         (Path(tmp) / "state").mkdir()
         env = cli.base_env(dict(env, PULUMI_BACKEND_URL=f"file://{tmp}/state"))
         with started(project) as doubles:
-            env.update(doubles.env())
+            # The program's own window knob, refused unless GitHub is the local double (the policy config: the pack's).
+            env.update(doubles.env(), RELEASE_DEPLOY_WINDOW="advisory")
             print(f"demo: a throw-away copy in {tmp}, a file backend beside it, a GitHub double at "
                   f"{doubles.github.base_url} and a Vercel double behind {doubles.vercel.proxy_url}; "
                   "the deploy window is advisory", flush=True)

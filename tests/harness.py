@@ -6,6 +6,7 @@ offline check; this adds sentinel test secrets that make leaks easy to detect.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from topology.model import ConfigError
@@ -32,6 +33,11 @@ TEST_VARIABLES = {
 }
 
 
+# Mock runs are updates (preview=False): judged inside Pulumi.yaml's deploy window (Mon-Fri 09:00-18:00 Paris)
+# unless a test gives its own `now`.
+IN_WINDOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)  # a Tuesday noon
+
+
 def inputs_for(stack: str, secrets: dict[str, str] | None = None, variables: dict[str, str] | None = None, **kwargs: Any):
     return stack_inputs(
         stack,
@@ -41,17 +47,17 @@ def inputs_for(stack: str, secrets: dict[str, str] | None = None, variables: dic
     )
 
 
-def run_stack(stack: str, **kwargs: Any) -> Run:
+def run_stack(stack: str, now: dt.datetime = IN_WINDOW, preview: bool = False, **kwargs: Any) -> Run:
     config, secret_keys = inputs_for(stack, **kwargs)
-    return run_program(stack, config, secret_keys)
+    return run_program(stack, config, secret_keys, now=now, preview=preview)
 
 
-def run_failing(stack: str, **kwargs: Any):
+def run_failing(stack: str, now: dt.datetime = IN_WINDOW, **kwargs: Any):
     """Run a stack that must fail validation: the ConfigError and what got registered anyway."""
     config, secret_keys = inputs_for(stack, **kwargs)
     monitor = RecordingMonitor(ResourceMocks(), PROJECT, stack)
     try:
-        run_program(stack, config, secret_keys, monitor=monitor)
+        run_program(stack, config, secret_keys, monitor=monitor, now=now)
     except ConfigError as error:
         return error, monitor.registrations
     raise AssertionError(f"stack {stack} was expected to fail validation")

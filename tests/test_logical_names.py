@@ -11,6 +11,8 @@ release-topology:index:ReleaseEnvironment$release-topology:github:BranchGate::pr
 release-topology:index:ReleaseEnvironment$release-topology:github:BranchGate$github:index/repositoryRuleset:RepositoryRuleset::production-branch-gate-ruleset
 release-topology:index:ReleaseEnvironment$release-topology:github:ReleaseArchive::production-release-archive
 release-topology:index:ReleaseEnvironment$release-topology:github:ReleaseArchive$github:index/repositoryRuleset:RepositoryRuleset::production-release-archive-ruleset
+release-topology:index:ReleaseEnvironment$release-topology:github:AllowedBranches::production-allowed-branches
+release-topology:index:ReleaseEnvironment$release-topology:github:AllowedBranches$github:index/repositoryRuleset:RepositoryRuleset::production-allowed-branches-ruleset
 release-topology:index:ReleaseEnvironment$release-topology:github:DeploymentEnvironment::production-deployment
 release-topology:index:ReleaseEnvironment$release-topology:github:DeploymentEnvironment$github:index/repositoryEnvironment:RepositoryEnvironment::production-deployment-environment
 release-topology:index:ReleaseEnvironment$release-topology:github:DeploymentEnvironment$github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy::production-deployment-branch-policy
@@ -21,6 +23,7 @@ release-topology:index:ReleaseEnvironment$release-topology:secrets:EnvironmentSe
 release-topology:index:ReleaseEnvironment$release-topology:secrets:EnvironmentSecrets$github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret::production-secrets-jwt-secret-github
 release-topology:index:ReleaseEnvironment$release-topology:secrets:EnvironmentSecrets$github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable::production-secrets-next-public-supabase-url-github
 release-topology:index:ReleaseEnvironment$release-topology:secrets:EnvironmentSecrets$github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable::production-secrets-app-env-github
+release-topology:index:ReleaseEnvironment$release-topology:secrets:EnvironmentSecrets$github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable::production-secrets-log-level-github
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget::production-vercel
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/project:Project::production-vercel-project
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/projectDomain:ProjectDomain::production-vercel-domain
@@ -32,6 +35,7 @@ release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarg
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::production-vercel-supabase-service-role-key
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::production-vercel-jwt-secret
 release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::production-vercel-app-env
+release-topology:index:ReleaseEnvironment$release-topology:vercel:DeploymentTarget$vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::production-vercel-log-level
 """
 
 

@@ -147,7 +147,7 @@ def test_enterprise_production_sends_every_protection():
 
 
 def production_gate(run):
-    return next(r for r in run.of_type("RepositoryRuleset") if r.inputs["target"] == "branch").inputs["rules"]["pullRequest"]
+    return next(r for r in run.of_type("RepositoryRuleset") if r.inputs["target"] == "branch" and r.name.endswith("-branch-gate-ruleset")).inputs["rules"]["pullRequest"]
 
 
 @pytest.mark.parametrize("github, visibility, code_owners", [

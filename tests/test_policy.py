@@ -22,7 +22,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy import policies  # never policy.__main__: constructing PolicyPack blocks
 from policy.check import to_resources
-from policy.checks import in_window
+from topology.rules import in_window
 from policy.model import MANDATORY, Resource
 from policy.rules import RULES, evaluate_configured
 from policy.stacks import policy_settings
@@ -521,3 +521,34 @@ def test_generated_secret_unknown_in_preview_runs_every_policy(registered, monke
                      lambda p: p.update(value=UNKNOWN_STRING_VALUE))
     found = through_pack(resources, dry_run=True, monkeypatch=monkeypatch, root=registered.root)
     assert found == []  # the shipped plan's production leaves no advisory either
+
+
+# --- promotion-merges (issue 15): the merge settings that deadlock a promotion are refused -----------
+
+
+def _promotion_messages(resources, stack, monkeypatch):
+    return [m for rule, m in verdicts(resources, stack, monkeypatch) if rule == "promotion-merges"]
+
+
+def test_shipped_merge_settings_let_promotions_repeat(registered, monkeypatch):
+    for stack in ("staging", "production"):
+        assert _promotion_messages(registered[stack], stack, monkeypatch) == []
+
+
+@pytest.mark.parametrize("weaken, expected", [
+    (lambda r: r["pullRequest"].update(allowedMergeMethods=["merge", "squash"]), "allows ['squash']"),
+    (lambda r: r["pullRequest"].pop("allowedMergeMethods"), "allows ['rebase', 'squash']"),
+    (lambda r: r.update(requiredLinearHistory=True), "with linear history"),
+    (lambda r: r["requiredStatusChecks"].update(strictRequiredStatusChecksPolicy=True), "deadlock on the second promotion"),
+])
+def test_production_merge_settings_that_deadlock_are_refused(registered, monkeypatch, weaken, expected):
+    bad = edit(registered["production"], "branch-gate-ruleset", lambda p: weaken(p["rules"]))
+    messages = _promotion_messages(bad, "production", monkeypatch)
+    assert any(expected in m and "fix:" in m for m in messages), messages
+
+
+def test_linear_history_with_merge_commits_only_is_refused(registered, monkeypatch):
+    bad = edit(registered["staging"], "branch-gate-ruleset",
+               lambda p: p["rules"]["pullRequest"].update(allowedMergeMethods=["merge"]))
+    messages = _promotion_messages(bad, "staging", monkeypatch)
+    assert any("no pull request can ever merge" in m for m in messages), messages

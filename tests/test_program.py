@@ -11,6 +11,7 @@ OUR_COMPONENTS = {
     registry.RELEASE_ENVIRONMENT,
     registry.BRANCH_GATE,
     registry.RELEASE_ARCHIVE,
+    registry.ALLOWED_BRANCHES,
     registry.DEPLOYMENT_ENVIRONMENT,
     registry.ENVIRONMENT_SECRETS,
     registry.DEPLOYMENT_TARGET,
@@ -38,7 +39,7 @@ def test_staging_declares_its_environment_and_nothing_of_production(staging):
         "ReleaseEnvironment": 1, "github": 1, "BranchGate": 1, "DeploymentEnvironment": 1, "EnvironmentSecrets": 1,
         "DeploymentTarget": 1, "RepositoryRuleset": 1, "RepositoryEnvironment": 1,
         "RepositoryEnvironmentDeploymentPolicy": 1, "RandomPassword": 1, "ActionsEnvironmentSecret": 3,
-        "ActionsEnvironmentVariable": 2, "Project": 1, "ProjectEnvironmentVariable": 8, "ProjectDomain": 1,
+        "ActionsEnvironmentVariable": 3, "Project": 1, "ProjectEnvironmentVariable": 9, "ProjectDomain": 1,
     }
     assert not staging.of_type("ReleaseArchive"), "the release archive belongs to production only"
     assert all("production" not in r.name for r in staging.registrations)
@@ -54,6 +55,9 @@ def test_staging_branch_gate_requires_reviewed_green_linear_history(staging):
     assert rules["pullRequest"]["dismissStaleReviewsOnPush"] is True
     assert rules["nonFastForward"] is True and rules["deletion"] is True
     assert rules["requiredLinearHistory"] is True
+    # Feature branches land by squash or rebase, tested on top of the latest staging (strict).
+    assert rules["pullRequest"]["allowedMergeMethods"] == ["squash", "rebase"]
+    assert rules["requiredStatusChecks"]["strictRequiredStatusChecksPolicy"] is True
     assert [c["context"] for c in rules["requiredStatusChecks"]["requiredChecks"]] == ["ci/test", "ci/lint"]
     # staging is promoted from feature branches: there is no environment to have deployed first.
     assert "requiredDeployments" not in rules
@@ -61,10 +65,18 @@ def test_staging_branch_gate_requires_reviewed_green_linear_history(staging):
 
 
 def test_production_gate_requires_a_staging_deployment(production):
-    gate = next(r for r in production.of_type("RepositoryRuleset") if r.inputs["target"] == "branch")
+    gate = next(r for r in production.of_type("RepositoryRuleset") if r.inputs["target"] == "branch" and r.name.endswith("-branch-gate-ruleset"))
     assert gate.inputs["conditions"]["refName"]["includes"] == ["refs/heads/main"]
     assert gate.inputs["rules"]["requiredDeployments"]["requiredDeploymentEnvironments"] == ["staging"]
     assert gate.inputs.get("bypassActors", []) == []
+
+
+def test_production_gate_takes_merge_commits_so_promotions_repeat(production):
+    """Issue 15: merge commits only (main and staging share SHAs), no linear history, checks not strict."""
+    rules = next(r for r in production.of_type("RepositoryRuleset") if r.inputs["target"] == "branch" and r.name.endswith("-branch-gate-ruleset")).inputs["rules"]
+    assert rules["pullRequest"]["allowedMergeMethods"] == ["merge"]
+    assert "requiredLinearHistory" not in rules
+    assert rules["requiredStatusChecks"]["strictRequiredStatusChecksPolicy"] is False
 
 
 def test_production_archives_release_tags(production):
@@ -129,7 +141,7 @@ def test_no_knob_leaves_the_vercel_target_out(monkeypatch):
     monkeypatch.setenv("GITHUB_BASE_URL", "http://127.0.0.1:8765/")
     monkeypatch.setenv("RELEASE_WITHOUT_VERCEL", "1")
     run = run_stack("production")
-    assert len(run.of_type("ProjectEnvironmentVariable")) == 8 and len(run.of_type("Project")) == 1
+    assert len(run.of_type("ProjectEnvironmentVariable")) == 9 and len(run.of_type("Project")) == 1
     assert "vercelProjectId" in run.outputs
 
 
@@ -143,11 +155,12 @@ def test_every_catalogue_entry_reaches_its_destinations(production):
     secrets = {r.inputs["secretName"] for r in production.of_type("ActionsEnvironmentSecret")}
     variables = {r.inputs["variableName"]: r.inputs["value"] for r in production.of_type("ActionsEnvironmentVariable")}
     assert secrets == {"STRIPE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET"}
-    assert variables == {"NEXT_PUBLIC_SUPABASE_URL": "https://production-ref.supabase.co", "APP_ENV": "production"}
+    assert variables == {"NEXT_PUBLIC_SUPABASE_URL": "https://production-ref.supabase.co", "APP_ENV": "production",
+                         "LOG_LEVEL": "warn"}
     vercel = {r.inputs["key"]: r for r in production.of_type("ProjectEnvironmentVariable")}
     assert set(vercel) == {
         "STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "NEXT_PUBLIC_SUPABASE_URL",
-        "NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET", "APP_ENV",
+        "NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET", "APP_ENV", "LOG_LEVEL",
     }
     assert vercel["STRIPE_SECRET_KEY"].inputs["value"] == TEST_SECRETS["production"]["STRIPE_SECRET_KEY"]
     assert vercel["STRIPE_SECRET_KEY"].inputs["targets"] == ["production"]
@@ -232,6 +245,7 @@ def test_a_third_environment_is_config_only():
         "vercelProject": "koomy-development",
         "domain": "dev.koomy.app",
         "APP_ENV": "development",
+        "LOG_LEVEL": "debug",
         "NEXT_PUBLIC_SUPABASE_URL": "https://dev-ref.supabase.co",
     }
     dev = run_stack("development", overrides={"environments": environments, **stack_values},

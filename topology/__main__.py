@@ -1,6 +1,7 @@
 """Print facts about the declared topology, for scripts and workflows (no engine needed).
 
     python -m topology stacks                # stack names in promotion order
+    python -m topology stacks --production   # only the production stacks (--non-production: the others)
     python -m topology chain                 # one line per environment: name branch <- source
     python -m topology codeowners            # the CODEOWNERS file: the production reviewers own `*`
     python -m topology codeowners --check    # exit 1 unless the checkout's CODEOWNERS says exactly that
@@ -25,6 +26,9 @@ def main(argv: list[str]) -> int:
         return 2
     order = topology.promotion_order()
     if command == "stacks":
+        if "--production" in argv[2:] or "--non-production" in argv[2:]:
+            # preview.yml: pull-request code previews with the non-production stacks' keys only (README, "Security").
+            order = [e for e in order if e.production == ("--production" in argv[2:])]
         print("\n".join(e.name for e in order))
     elif command == "chain":
         for env in order:

@@ -17,6 +17,8 @@ from typing import Any, Mapping
 from pulumi import RunError
 
 from .plans import PLAN_ACCOUNT, Account, GithubPlan, Plans, VercelPlan, Visibility
+from . import seed_rules
+from .seed_rules import Freeze, HealthCheck, Notifications, PostMortem, ValueRule
 
 NAMESPACE = "release-topology"
 
@@ -66,6 +68,8 @@ class CatalogueEntry:
     name: str  # the variable name everywhere: config key, GitHub secret name, Vercel key
     kind: Kind
     destinations: frozenset[Destination]
+    # Values allowed per environment class or environment (`values`, `pattern`: topology/seed_rules.py).
+    rules: tuple[ValueRule, ...] = ()
 
 
 # Weekday names as config writes them, Monday first (DeployWindow.days holds their indexes).
@@ -97,6 +101,14 @@ class Topology:
     status_checks: tuple[str, ...] = ()
     release_tag_pattern: str = "v*"
     deploy_window: DeployWindow = DeployWindow()
+    # Issue 18 (topology/seed_rules.py): allowed branch patterns, the feature-previews environment, code freezes,
+    # post-release health checks, notifications, post-mortems.
+    allowed_branches: tuple[str, ...] = ()
+    feature_previews: str | None = None
+    code_freeze: tuple[Freeze, ...] | None = None  # declared (even empty): production's gate requires the freeze check
+    health_checks: tuple[HealthCheck, ...] = ()
+    notifications: Notifications | None = None
+    post_mortem: PostMortem | None = None
 
     def environment(self, name: str) -> Environment | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -144,6 +156,7 @@ class Adoption:
     branch_policy: int | None = None  # its deployment branch policy id
     branch_ruleset: int | None = None  # the ruleset on the environment's branch
     release_ruleset: int | None = None  # production: the tag ruleset
+    allowed_branches_ruleset: int | None = None  # production: the allowed-branches ruleset (allowedBranches)
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,21 @@ class ConfigError(RunError):
         super().__init__("\n".join(lines))
 
 
+class PolicyRefusal(ConfigError):
+    """Mandatory release-policy rules an update breaks (deploy window, code owners), raised before any resource
+    is registered: the update writes nothing."""
+
+    def __init__(self, stack: str, problems: list[Problem]):
+        super().__init__(stack, problems)
+        noun = "rule" if len(problems) == 1 else "rules"
+        lines = [
+            f"stack '{stack}': the update breaks {len(problems)} mandatory release-policy {noun}; nothing was "
+            "registered, nothing was written.",
+            *(p.render() for p in problems),
+        ]
+        self.args = ("\n".join(lines),)
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 PROJECT_KEYS = {
@@ -204,11 +232,17 @@ PROJECT_KEYS = {
     "catalogue": "the secrets and variables every environment provides (list of {name, kind, to})",
     "statusChecks": "status check contexts required on every gated branch (list of strings)",
     "releaseTagPattern": "tag pattern the release archive protects (default v*)",
-    "deployWindow": "production deploy window {days, start, end, timezone} (used by the policy pack)",
+    "deployWindow": "production deploy window {days, start, end, timezone} (the program and the policy pack)",
     "githubPlan": "the GitHub plan of the repository's owner: free | pro | team | enterprise (required)",
     "repositoryVisibility": "the repository's visibility: private | public (required)",
     "githubAccount": "who owns the repository: organization | personal (default: what githubPlan implies; organization on free)",
     "vercelPlan": "the Vercel plan: hobby | pro | enterprise (required once a stack deploys to Vercel)",
+    "allowedBranches": "branch patterns that may be created besides the environments' branches (production's ruleset)",
+    "featurePreviews": "the environment whose values Vercel's preview target gets (feature branches' previews)",
+    "codeFreeze": "code freeze periods [{start, end, reason}]: production updates and merges into its branch refused",
+    "healthChecks": "post-release checks [{path | url, status, body, timeout, environments}] run after each up",
+    "notifications": "{format: slack | discord}: the deploy, emergency, health and drift messages (webhook: a secret)",
+    "postMortem": "{labels: [..]}: an emergency deploy opens a post-mortem issue for the production reviewers",
 }
 
 STACK_KEYS = {
@@ -219,7 +253,7 @@ STACK_KEYS = {
     "waitTimer": "minutes to wait before a deployment proceeds (0-43200)",
     "requiredApprovals": f"approvals required on pull requests into the branch ({APPROVALS_MIN}-{APPROVALS_MAX})",
     "bypassActors": "ruleset bypass actors (list of {actorType, actorId, bypassMode}); none by default",
-    "adopt": "existing GitHub objects to take over: {environment: true, branchPolicy: ID, branchRuleset: ID, releaseRuleset: ID}",
+    "adopt": "existing GitHub objects to take over: {environment: true, branchPolicy: ID, branchRuleset: ID, releaseRuleset: ID, allowedBranchesRuleset: ID}",
 }
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -287,6 +321,7 @@ def parse_topology(raw: Mapping[str, Any]) -> tuple[Topology | None, list[Proble
     tag = _typed(c, "releaseTagPattern", decode(raw.get("releaseTagPattern")), str, "releaseTagPattern: v*") or "v*"
     window = _parse_window(c, decode(raw.get("deployWindow")))
     plans = _parse_plans(c, raw)
+    extras = seed_rules.parse_project(c.add, raw, decode)
 
     for key in raw:
         if key not in PROJECT_KEYS:
@@ -294,7 +329,7 @@ def parse_topology(raw: Mapping[str, Any]) -> tuple[Topology | None, list[Proble
     if c.problems:
         return None, c.problems
     return (
-        Topology(owner, name, tuple(environments), tuple(catalogue), plans, tuple(checks), tag, window),
+        Topology(owner, name, tuple(environments), tuple(catalogue), plans, tuple(checks), tag, window, **extras),
         [],
     )
 
@@ -382,8 +417,8 @@ def _parse_catalogue(c: _Collector, value: Any) -> list[CatalogueEntry]:
         if not isinstance(item, dict):
             c.add(key, f"expected a mapping, got {type(item).__name__}", example)
             continue
-        for k in sorted(set(item) - {"name", "kind", "to"}):
-            c.add(f"{key}.{k}", "unknown field", "use name, kind, to")
+        for k in sorted(set(item) - {"name", "kind", "to", *seed_rules.CATALOGUE_RULE_FIELDS}):
+            c.add(f"{key}.{k}", "unknown field", "use name, kind, to, values, pattern")
         entry_name, kind, to = item.get("name"), item.get("kind"), item.get("to", ["github", "vercel"])
         if not isinstance(entry_name, str) or not _VAR_NAME.match(entry_name):
             c.add(f"{key}.name", "must be an UPPER_SNAKE_CASE variable name", "name: STRIPE_SECRET_KEY")
@@ -399,7 +434,8 @@ def _parse_catalogue(c: _Collector, value: Any) -> list[CatalogueEntry]:
         if not isinstance(to, list) or not to or any(d not in dests for d in to):
             c.add(f"{key}.to", f"destinations of {entry_name} must be a non-empty subset of github, vercel", "to: [github, vercel]")
             continue
-        entries.append(CatalogueEntry(entry_name, kinds[kind], frozenset(dests[d] for d in to)))
+        entries.append(CatalogueEntry(entry_name, kinds[kind], frozenset(dests[d] for d in to),
+                                      seed_rules.parse_value_rules(c.add, key, item)))
     return entries
 
 
@@ -549,7 +585,8 @@ def parse_stack(
     )
 
 
-_ADOPT_IDS = {"branchPolicy": "branch_policy", "branchRuleset": "branch_ruleset", "releaseRuleset": "release_ruleset"}
+_ADOPT_IDS = {"branchPolicy": "branch_policy", "branchRuleset": "branch_ruleset", "releaseRuleset": "release_ruleset",
+              "allowedBranchesRuleset": "allowed_branches_ruleset"}
 
 
 def _parse_adopt(c: _Collector, stack: str, value: Any) -> Adoption:

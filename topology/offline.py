@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import datetime as dt
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from . import registry
+from . import config as edge, registry
 from .model import NAMESPACE
 from .project import engine_config, wire
 
@@ -196,10 +197,12 @@ def run_program(
     preview: bool = False,
     main: Path = ROOT / "__main__.py",
     monitor: RecordingMonitor | None = None,
+    now: dt.datetime | None = None,
 ) -> Run:
     """Evaluate __main__.py for `stack` under mocks; exceptions from the program propagate.
 
-    Pass a `monitor` to read what was registered even when the program raises.
+    Pass a `monitor` to read what was registered even when the program raises, and `now` to judge the
+    deploy window at that time (an update outside it is refused: topology/config.py release_run).
     """
     monitor = monitor or RecordingMonitor(ResourceMocks(), PROJECT, stack)
     mocks = monitor.mocks
@@ -207,9 +210,13 @@ def run_program(
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, sorted(secret_keys))
     exports: dict[str, Any] = {}
+    real_clock = edge.clock
+    if now is not None:
+        edge.clock = lambda: now
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
     finally:
+        edge.clock = real_clock
         stack_resource = settings.get_root_resource()
         if stack_resource is not None:
             for key, value in (getattr(stack_resource, "outputs", {}) or {}).items():

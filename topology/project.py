@@ -16,6 +16,7 @@ import yaml
 from .model import NAMESPACE, ConfigError, Kind, Topology, decode, parse_reviewers, parse_topology
 from .release import Release, load
 from .rules import project_problems, stripe_sample
+from .seed_rules import UNREAD
 
 
 def project_values(project_file: Path = Path("Pulumi.yaml")) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def engine_config(stack: str, root: Path = Path(".")) -> tuple[dict[str, Any], s
     return config, encrypted
 
 
-PLACEHOLDER = "offline-placeholder"
+PLACEHOLDER = UNREAD  # value rules skip it (topology/seed_rules.py)
 
 
 def placeholder(kind: Kind, production: bool) -> str:

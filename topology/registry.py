@@ -34,6 +34,7 @@ RELEASE_ARCHIVE = "release-topology:github:ReleaseArchive"
 DEPLOYMENT_ENVIRONMENT = "release-topology:github:DeploymentEnvironment"
 ENVIRONMENT_SECRETS = "release-topology:secrets:EnvironmentSecrets"
 DEPLOYMENT_TARGET = "release-topology:vercel:DeploymentTarget"
+ALLOWED_BRANCHES = "release-topology:github:AllowedBranches"  # production, when allowedBranches is declared
 
 # --- child names: every child is `<its component's name><suffix>`; the ReleaseEnvironment is
 # named after the environment, so everything a stack registers starts with `<environment>-` ----
@@ -46,6 +47,7 @@ RELEASE_ARCHIVE_SUFFIX = "-release-archive"
 DEPLOYMENT_SUFFIX = "-deployment"
 SECRETS_SUFFIX = "-secrets"
 VERCEL_SUFFIX = "-vercel"
+ALLOWED_BRANCHES_SUFFIX = "-allowed-branches"
 # Children of BranchGate and ReleaseArchive (the GitHub ruleset itself is named after the component).
 RULESET_SUFFIX = "-ruleset"
 # Children of DeploymentEnvironment.
@@ -60,7 +62,10 @@ GITHUB_DELIVERY_SUFFIX = "-github"
 # The GitHub rulesets a stack creates carry their component's name: `<environment><suffix>`.
 BRANCH_GATE_RULESET = "branch gate"
 RELEASE_ARCHIVE_RULESET = "release archive"  # production only
-RULESET_SUFFIXES = {BRANCH_GATE_RULESET: BRANCH_GATE_SUFFIX, RELEASE_ARCHIVE_RULESET: RELEASE_ARCHIVE_SUFFIX}
+ALLOWED_BRANCHES_RULESET = "allowed branches"  # production only, when allowedBranches is declared
+RULESET_SUFFIXES = {BRANCH_GATE_RULESET: BRANCH_GATE_SUFFIX, RELEASE_ARCHIVE_RULESET: RELEASE_ARCHIVE_SUFFIX,
+                    ALLOWED_BRANCHES_RULESET: ALLOWED_BRANCHES_SUFFIX}
+PRODUCTION_ONLY_RULESETS = (RELEASE_ARCHIVE_RULESET, ALLOWED_BRANCHES_RULESET)
 
 
 def slug(variable: str) -> str:
@@ -71,7 +76,7 @@ def slug(variable: str) -> str:
 def ruleset_names(environment: str, *, production: bool) -> dict[str, str]:
     """The GitHub ruleset names a stack of `environment` creates, by what they are."""
     return {what: environment + suffix for what, suffix in RULESET_SUFFIXES.items()
-            if production or what != RELEASE_ARCHIVE_RULESET}
+            if production or what not in PRODUCTION_ONLY_RULESETS}
 
 
 def environment_of(name: str, environments: list[str]) -> str | None:

@@ -7,10 +7,12 @@ stack files with placeholders for the secrets (project.file_release). No Pulumi 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from urllib.parse import urlsplit
 
-from . import limits, rules
+from . import codeowners, limits, rules, seed_rules
 from .model import (
     FOREIGN_NAMESPACES,
     NAMESPACE,
@@ -82,6 +84,7 @@ def load(stack: str, config: Mapping[str, Any], secret_keys: frozenset[str]) -> 
         problems += rules.catalogue_problems(stack, env, topology.catalogue, settings, values)
         problems += rules.gate_problems(stack, env, settings, topology.plans)
         problems += rules.target_problems(stack, env, topology, settings)
+        problems += seed_rules.stack_problems(stack, env, topology, settings)
         problems += limits.stack_limit_problems(
             stack, topology.catalogue, settings, values,
             environment_reviewers=topology.plans.github_features.environment_reviewers)
@@ -126,3 +129,79 @@ def connection_from_env(stack: str, environ: Mapping[str, str]) -> Connection:
     if problems:
         raise ConfigError(stack, problems)
     return Connection(int(raw_delay) if raw_delay else None)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WINDOW_MODES = ("mandatory", "advisory")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What this run of the program is, read once at the edge: a preview or an update, when, and its overrides."""
+
+    dry_run: bool
+    now: dt.datetime
+    emergency: bool = False
+    emergency_reason: str = ""
+    window_advisory: bool = False  # RELEASE_DEPLOY_WINDOW=advisory: a rehearsal against the local doubles
+
+    @property
+    def emergency_override(self) -> str | None:
+        """The reason of an accepted emergency override (recorded as the stack output emergencyOverride)."""
+        return self.emergency_reason.strip() if self.emergency and self.emergency_reason.strip() else None
+
+
+def run_from_env(stack: str, environ: Mapping[str, str], *, dry_run: bool, now: dt.datetime) -> Run:
+    """The run's release-policy knobs from the environment: the emergency override, and
+    RELEASE_DEPLOY_WINDOW=advisory, which only a rehearsal against the local GitHub double may set
+    (GITHUB_BASE_URL on loopback): against GitHub the window is always mandatory for an update."""
+    emergency, reason = emergency_from_env(environ)
+    mode = environ.get("RELEASE_DEPLOY_WINDOW", "").strip().lower()
+    problems: list[Problem] = []
+    if mode and mode not in WINDOW_MODES:
+        problems.append(Problem("RELEASE_DEPLOY_WINDOW", f"must be one of {', '.join(WINDOW_MODES)}, got {mode!r}",
+                                "unset it (the deploy window is mandatory for production updates)"))
+    host = urlsplit(environ.get("GITHUB_BASE_URL", "")).hostname
+    if mode == "advisory" and host not in LOOPBACK_HOSTS:
+        problems.append(Problem(
+            "RELEASE_DEPLOY_WINDOW", "makes the deploy window advisory, which only a rehearsal against the local "
+            "GitHub double may do (GITHUB_BASE_URL on 127.0.0.1)",
+            "unset RELEASE_DEPLOY_WINDOW; outside the window, deploy as an emergency with a reason "
+            "(RELEASE_EMERGENCY=true RELEASE_EMERGENCY_REASON=\"...\"), or use `make rehearse`"))
+    if problems:
+        raise ConfigError(stack, problems)
+    return Run(dry_run, now, emergency, reason, window_advisory=mode == "advisory")
+
+
+def policy_refusals(release: Release, run: Run, *, codeowners_text: str | None,
+                    production_reviewers: Iterable[str]) -> list[Problem]:
+    """The mandatory release-policy rules an update breaks, judged before anything is registered.
+
+    The same pure rules the policy pack runs (`deploy-window`, `code-owners`: topology/rules.py,
+    topology/codeowners.py); the pack also judges them, but a stack policy runs only after `up` has
+    written. In a preview the program refuses nothing here: a preview writes nothing, and the pack
+    reports these rules there (the window as a warning), as the offline check does.
+    """
+    if run.dry_run:
+        return []
+    env, stack = release.environment, release.environment.name
+    problems: list[Problem] = []
+    if env.production:
+        refused = rules.emergency_violation(stack, run.emergency, run.emergency_reason)
+        outside = None if run.emergency or run.window_advisory else rules.window_violation(
+            stack, run.now, release.topology.deploy_window)
+        if refused:
+            problems.append(Problem("deploy-window", refused,
+                                    "give the reason: RELEASE_EMERGENCY_REASON=\"...\" (the deploy workflow's `reason`)"))
+        elif outside:
+            problems.append(Problem("deploy-window", outside,
+                                    "deploy inside the window, or as an emergency with a reason: RELEASE_EMERGENCY=true "
+                                    "RELEASE_EMERGENCY_REASON=\"...\" (deploy workflow: emergency + reason)"))
+    # A declared code freeze (issue 18, mbayar S1): production updates refused, an emergency with a reason excepted.
+    problems += seed_rules.freeze_problems(stack, env, release.topology, run.now, emergency=run.emergency,
+                                           emergency_reason=run.emergency_reason)
+    if env.production and release.approval is Approval.CODE_OWNER_REVIEW and codeowners_text is not None:
+        for problem in codeowners.problems(codeowners_text, production_reviewers):
+            problems.append(Problem("code-owners", f"stack '{stack}': CODEOWNERS {problem}",
+                                    "python -m topology codeowners > .github/CODEOWNERS, merged through a pull request"))
+    return problems

@@ -7,11 +7,15 @@ reads Pulumi config or touches the engine, and no message ever contains a secret
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
+from . import seed_rules
 from .limits import topology_limit_problems
 from .model import (
     CatalogueEntry,
+    DeployWindow,
     Destination,
     Environment,
     Kind,
@@ -91,6 +95,9 @@ def value_problems(stack: str, env: Environment, entry: CatalogueEntry, value: s
                                 f"is not a Stripe webhook signing secret (expected {STRIPE_WEBHOOK_PREFIX}...)", fix))
     if entry.kind is Kind.SUPABASE_URL and not value.startswith("https://"):
         problems.append(Problem(config_key(entry.name), "must be an https:// URL", fix))
+    # Values allowed per environment (issue 18: mbayar "Niveau de log passé à WARN ou ERROR", koomy 06 TEST mode).
+    for violation in seed_rules.value_rule_violations(entry, env, value):
+        problems.append(Problem(config_key(entry.name), violation, seed_rules.value_rule_fix(stack, entry, env)))
     return problems
 
 
@@ -222,7 +229,8 @@ def stack_problems(topology: Topology, stack: str) -> list[Problem]:
 
 def project_problems(topology: Topology) -> list[Problem]:
     """What is wrong with the topology whatever the stack: chain, names the APIs refuse, the plan."""
-    return [*chain_problems(topology), *topology_limit_problems(topology), *github_plan_problems(topology.plans)]
+    return [*chain_problems(topology), *topology_limit_problems(topology), *github_plan_problems(topology.plans),
+            *seed_rules.project_problems(topology, config_key)]
 
 
 def github_plan_problems(plans: Plans) -> list[Problem]:
@@ -330,3 +338,38 @@ def target_problems(stack: str, env: Environment, topology: Topology, settings: 
     if needs_vercel or settings.vercel_project:
         problems += vercel_plan_problems(stack, topology, settings)
     return problems
+
+
+# --- the deploy window: the program refuses an update outside it, the pack judges it too ------------
+
+
+def in_window(now: dt.datetime, window: DeployWindow) -> bool:
+    """Whether `now` falls inside the window, in the window's time zone; windows may cross midnight."""
+    local = now.astimezone(ZoneInfo(window.timezone))
+    minutes = local.hour * 60 + local.minute
+    start = int(window.start[:2]) * 60 + int(window.start[3:])
+    end = int(window.end[:2]) * 60 + int(window.end[3:])
+    day = local.weekday()
+    if start <= end:
+        return day in window.days and start <= minutes < end
+    # Crossing midnight: the late part belongs to today's window, the early part to yesterday's.
+    if minutes >= start:
+        return day in window.days
+    return minutes < end and (day - 1) % 7 in window.days
+
+
+def emergency_violation(stack: str, emergency: bool, reason: str) -> str | None:
+    """An emergency override without a reason is refused (the reason is what the update history records)."""
+    if emergency and not reason.strip():
+        return (f"stack '{stack}': an emergency override needs a reason (RELEASE_EMERGENCY_REASON); "
+                "the override was refused")
+    return None
+
+
+def window_violation(stack: str, now: dt.datetime, window: DeployWindow) -> str | None:
+    """Why `now` is no time to update production, or None inside the window."""
+    if in_window(now, window):
+        return None
+    days = ",".join(window.day_names)
+    return (f"stack '{stack}': {now.astimezone(ZoneInfo(window.timezone)):%a %H:%M %Z} is outside the "
+            f"deploy window ({days} {window.start}-{window.end} {window.timezone})")

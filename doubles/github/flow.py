@@ -38,7 +38,10 @@ class Flow:
         self.runs: dict[int, dict] = {}
         self.releases: dict[int, dict] = {}
         self.pushers: dict[str, str] = {}  # ref -> login of the last pusher (for last-push approval)
-        self.number = 0  # pull request numbers
+        self.number = 0  # pull request numbers (issues share them, as on GitHub)
+        self.issues: dict[int, dict] = {}  # issues.py: issues, their comments (PRs' too) and labels
+        self.comments: dict[int, dict] = {}
+        self.labels: dict[str, dict] = {}
 
     def close(self) -> None:
         if self._repo is not None:
@@ -77,7 +80,12 @@ class Flow:
         return self.store.token_user
 
     def actor_for_password(self, login: str, password: str) -> str | None:
-        """git basic auth: the login, if the password is its token."""
+        """git basic auth: the login, if the password is its token. The user `x-access-token` with a user's
+        token is that user: how actions/checkout sends GITHUB_TOKEN (git-auth-helper.ts,
+        `x-access-token:<token>`; docs "Authenticating as a GitHub App installation")."""
+        if login == "x-access-token":
+            found = next((user for user in self.store._users.values() if password == accounts.token_for(user[0])), None)
+            return found[0] if found else None
         found = self.store._users.get(login.casefold())
         return found[0] if found and password == accounts.token_for(found[0]) else None
 

@@ -22,12 +22,21 @@ from .gitrepo import HTTP_BACKEND, clean_env
 from .hooks import RECEIVE_URL_VARIABLE
 
 
+# What git asks of a repository URL without `.git` (GitHub answers both forms; actions/checkout fetches
+# `${GITHUB_SERVER_URL}/owner/repo`, url-helper.ts): the smart HTTP endpoints, git-http-backend(1).
+SMART_HTTP = ("info/refs", "git-upload-pack", "git-receive-pack")
+
+
 def git_path(raw_path: str) -> tuple[str, str, str] | None:
-    """(owner, repo, rest) of `/{owner}/{repo}.git/rest`, else None."""
+    """(owner, repo, rest) of `/{owner}/{repo}.git/rest` or `/{owner}/{repo}/<smart HTTP endpoint>`, else None."""
     parts = raw_path.split("/", 3)
-    if len(parts) < 4 or not parts[2].endswith(".git"):
+    if len(parts) < 4:
         return None
-    return unquote(parts[1]), unquote(parts[2][:-4]), "/" + parts[3]
+    if parts[2].endswith(".git"):
+        return unquote(parts[1]), unquote(parts[2][:-4]), "/" + parts[3]
+    if parts[1] not in ("api", "_double") and parts[3] in SMART_HTTP:
+        return unquote(parts[1]), unquote(parts[2]), "/" + parts[3]
+    return None
 
 
 def _send(handler, status: int, message: str, headers: dict | None = None) -> None:
@@ -67,7 +76,7 @@ def _copy_body(handler, sink) -> None:
             pass
 
 
-def serve(handler, store, receive_url: str) -> None:
+def serve(handler, store, receive_url: str, ca_path: str | None = None) -> None:
     found = git_path(handler.path.partition("?")[0])
     owner, repo, rest = found
     query = handler.path.partition("?")[2]
@@ -93,7 +102,7 @@ def serve(handler, store, receive_url: str) -> None:
         "REQUEST_METHOD": handler.command, "REMOTE_USER": login, "REMOTE_ADDR": handler.client_address[0],
         "CONTENT_TYPE": handler.headers.get("Content-Type", ""), "GATEWAY_INTERFACE": "CGI/1.1",
         "SERVER_PROTOCOL": "HTTP/1.1", RECEIVE_URL_VARIABLE: receive_url,
-    })
+    } | ({"SSL_CERT_FILE": ca_path} if ca_path else {}))  # the hook calls back over https (tls=True)
     for header, variable in (("Content-Encoding", "HTTP_CONTENT_ENCODING"), ("Git-Protocol", "HTTP_GIT_PROTOCOL")):
         if handler.headers.get(header):
             environ[variable] = handler.headers[header]

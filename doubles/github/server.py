@@ -18,7 +18,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from . import errors, flow_api, git_http  # noqa: F401 - flow_api registers the flow's routes
+from . import errors, flow_api, git_http, issues_api  # noqa: F401 - flow_api, issues_api register routes
 from .accounts import token_for
 from .api import api, canonical
 from .control import control
@@ -74,8 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         raw_path, _, query = self.path.partition("?")
         if git_http.git_path(raw_path):  # /{owner}/{repo}.git/...: git's smart HTTP (git_http.py)
-            port = self.server.server_address[1]
-            return git_http.serve(self, self.server.store, f"http://127.0.0.1:{port}/_double/git/receive")
+            port, authority = self.server.server_address[1], self.server.authority
+            scheme = "https" if authority else "http"
+            return git_http.serve(self, self.server.store, f"{scheme}://127.0.0.1:{port}/_double/git/receive",
+                                  authority.ca_path if authority else None)
         body = self._body()
         authorization = self.headers.get("Authorization")
         status, payload = dispatch(self.server.store, self.command, raw_path, body, bool(authorization),
@@ -112,6 +114,20 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default 5 makes concurrent clients wait 1 s for a SYN retry
+    authority = None  # tls.ServerAuthority when serving https
+
+    def finish_request(self, request, client_address):
+        """With TLS, the handshake runs in the request's own thread (a slow client blocks no accept)."""
+        if self.authority is None:
+            return super().finish_request(request, client_address)
+        try:
+            request = self._context.wrap_socket(request, server_side=True)
+        except (OSError, ValueError):  # a client that does not trust the CA, or is not TLS: drop it
+            return
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            request.close()
 
 
 def _mirror(method):
@@ -129,10 +145,13 @@ class GitHubDouble:
     owner_type, users, token_user, owner_id, repo_id, now).
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False, **store_options):
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False, tls: bool = False,
+                 **store_options):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the GitHub double binds the loopback interface only")
         self.store = Store(**store_options)
+        self._tls = tls
+        self._authority = None
         self._address = (host, port)
         self._verbose = verbose
         self._server: _Server | None = None
@@ -141,6 +160,10 @@ class GitHubDouble:
     def start(self) -> "GitHubDouble":
         server = _Server(self._address, _Handler)
         server.store, server.verbose = self.store, self._verbose
+        if self._tls:  # GHES on https://127.0.0.1:PORT (tls.py)
+            from .tls import ServerAuthority
+            self._authority = server.authority = ServerAuthority()
+            server._context = self._authority.server_context()
         self._server = server
         self.store.api_url = self.api_url
         # A short poll interval: stop() waits for the serving loop to notice, 0.5 s by default.
@@ -155,6 +178,9 @@ class GitHubDouble:
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
+        if self._authority is not None:
+            self._authority.close()
+            self._authority = None
         with self.store._lock:
             self.store.flow.close()  # the temporary directory of the bare repository goes
 
@@ -171,9 +197,23 @@ class GitHubDouble:
         return self._server.server_address[1]
 
     @property
+    def scheme(self) -> str:
+        return "https" if self._tls else "http"
+
+    @property
+    def ca_path(self) -> str | None:
+        """The test CA's PEM while serving https (tls=True), else None; removed by stop()."""
+        return self._authority.ca_path if self._authority else None
+
+    @property
+    def instance(self) -> str:
+        """`127.0.0.1:PORT`: act's --github-instance (a GHES host: API under /api/v3, git at the root)."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
     def base_url(self) -> str:
         """What the provider's base_url (github:baseUrl, GITHUB_BASE_URL) should be."""
-        return f"http://127.0.0.1:{self.port}/"
+        return f"{self.scheme}://127.0.0.1:{self.port}/"
 
     @property
     def api_url(self) -> str:
@@ -198,7 +238,7 @@ class GitHubDouble:
 
     def clone_url(self, login: str) -> str:
         """The repository's git URL with `login` and its token as basic-auth credentials."""
-        return (f"http://{login}:{token_for(login)}@127.0.0.1:{self.port}/"
+        return (f"{self.scheme}://{login}:{token_for(login)}@127.0.0.1:{self.port}/"
                 f"{self.store.owner}/{self.store.repo_name}.git")
 
     def git(self, *args: str) -> str:
@@ -225,7 +265,8 @@ class GitHubDouble:
     def as_user(self, login: str):
         """A REST client acting as `login` (its token): .get/.post/.put/... -> (status, JSON)."""
         from .client import Client
-        return Client(self.api_url, token_for(login))
+        return Client(self.api_url, token_for(login),
+                      self._authority.client_context() if self._authority else None)
 
     def _control(self, method: str, path: str, body=None):
         status, payload = dispatch(self.store, method, f"/_double/{path}",

@@ -19,7 +19,8 @@ class Checkout:
         self.login, self.path = login, Path(directory)
         self._env = clean_env({"GIT_AUTHOR_NAME": login, "GIT_AUTHOR_EMAIL": f"{login}@example.com",
                                "GIT_COMMITTER_NAME": login, "GIT_COMMITTER_EMAIL": f"{login}@example.com",
-                               "GIT_TERMINAL_PROMPT": "0"})
+                               "GIT_TERMINAL_PROMPT": "0"}
+                              | ({"GIT_SSL_CAINFO": double.ca_path} if getattr(double, "ca_path", None) else {}))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.run("clone", "--quiet", double.clone_url(login), str(self.path), cwd=self.path.parent)
 

@@ -180,7 +180,8 @@ def scenario(name: str, about: str, body, plan: str | None = None) -> None:
         backend.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RELEASE_", "GITHUB_", "VERCEL_"))}
         env.update(PATH=f"{ENGINE}:{os.environ['PATH']}", PULUMI_BACKEND_URL=f"file://{backend}",
-                   PULUMI_CONFIG_PASSPHRASE="release-topology-demo", PULUMI_SKIP_UPDATE_CHECK="true",
+                   PULUMI_CONFIG_PASSPHRASE_STAGING="release-topology-demo-staging",
+                   PULUMI_CONFIG_PASSPHRASE_PRODUCTION="release-topology-demo-production", PULUMI_SKIP_UPDATE_CHECK="true",
                    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true", PULUMI_HOME=str(Path.home() / ".pulumi"))
         topology = read_topology(project / "Pulumi.yaml")
         with started(project) as doubles:

@@ -152,3 +152,22 @@ def test_a_managed_environment_deleted():
         c.environment = None  # its lists are not fetched when it is gone
     staging = by_stack(conclude(stacks, topology(), repo))["staging"]
     assert facts(staging) == {("managed_drift", "staging-deployment-environment")}
+
+
+def test_the_workflows_own_machinery_is_not_drift():
+    """The program lives in the repository it manages (README): its workflows' `drift` environment and
+    their credentials in each environment (topology/machinery.py) are set up by hand, never reported."""
+    data = clean()
+    environments = answers_of(data, "/environments")["body"]
+    environments["environments"].append({**copy.deepcopy(environments["environments"][0]), "id": 4242, "name": "drift",
+                                         "protection_rules": []})
+    environments["total_count"] = len(environments["environments"])
+    body = answers_of(data, "/environments/staging/secrets")["body"]
+    body["secrets"] += [{"name": n, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+                        for n in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "RELEASE_TOPOLOGY_GITHUB_TOKEN",
+                                  "VERCEL_API_TOKEN")]
+    audits = run(data, blind_refresh=True)
+    assert facts(audits["staging"]) == set() and facts(audits["production"]) == set()
+    # Anything else by hand is still an addition, the machinery's names only in the machinery's places.
+    environments["environments"].append({**environments["environments"][-1], "id": 4243, "name": "qa"})
+    assert ("unmanaged_addition", "qa") in facts(run(data, blind_refresh=True)["production"])

@@ -16,7 +16,12 @@ import pytest
 
 from rehearsal.project import ROOT, copy_project
 
-PASSPHRASE = "release-topology-demo"  # the demo stack files' passphrase (README)
+from topology import keys
+
+# Each committed stack file has its own demo passphrase (README, "Security"); each CLI call gets its stack's only
+# (`run`, lifecycle.Rehearsal.cli: topology/keys.py stack_env). PASSPHRASE: stacks a test creates without a file.
+PASSPHRASES = {"staging": "release-topology-demo-staging", "production": "release-topology-demo-production"}
+PASSPHRASE = "release-topology-test-new-stack"
 
 
 PROXY_KEYS = {"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE"}
@@ -69,6 +74,7 @@ def pulumi_env(engine: Engine, tmp_path: Path) -> dict[str, str]:
         PATH=engine.path,
         PULUMI_BACKEND_URL=f"file://{backend}",
         PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+        **{keys.passphrase_var(stack): passphrase for stack, passphrase in PASSPHRASES.items()},
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_HOME=os.environ.get("PULUMI_HOME", str(Path.home() / ".pulumi")),
@@ -77,6 +83,9 @@ def pulumi_env(engine: Engine, tmp_path: Path) -> dict[str, str]:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    """`cmd` as is; a `pulumi` call gets its stack's passphrase only (topology/keys.py stack_env)."""
+    if Path(cmd[0]).name == "pulumi":
+        env = keys.stack_env(keys.stack_of(cmd[1:]), env)
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 

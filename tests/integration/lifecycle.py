@@ -2,7 +2,8 @@
 plugins) against the GitHub and Vercel doubles.
 
 Everything as shipped (program, stack files, policy pack) except the knobs of a rehearsal: the github
-provider's write delay is 0, and the deploy window is advisory (it judges real updates, a test runs any day).
+provider's write delay is 0, and the deploy window is advisory (it judges real updates, a test runs any day): for the
+pack by its policy config, for the program by RELEASE_DEPLOY_WINDOW=advisory.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from doubles.github import GitHubDouble
 from doubles.vercel import VercelDouble
 from rehearsal.doubles import Doubles
+from topology import keys
 
 
 @dataclass
@@ -29,7 +31,9 @@ class Rehearsal:
         policy_config = project / "policy-config.json"
         # The deploy window judges real updates; a test runs whatever the day.
         policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
-        return {**pulumi_env, **doubles.env(), "REHEARSAL_POLICY_CONFIG": str(policy_config)}
+        # The program's own knob for the same (topology/release.py run_from_env: loopback GitHub only).
+        return {**pulumi_env, **doubles.env(), "REHEARSAL_POLICY_CONFIG": str(policy_config),
+                "RELEASE_DEPLOY_WINDOW": "advisory"}
 
     @property
     def double(self) -> GitHubDouble:
@@ -44,7 +48,8 @@ class Rehearsal:
         return result
 
     def cli(self, *args: str, timeout: int = 300, input: str | None = None) -> subprocess.CompletedProcess:
-        return self._keep(subprocess.run(["pulumi", *args], cwd=self.project, env=self.env, capture_output=True,
+        env = keys.stack_env(keys.stack_of(args), self.env)  # the stack's own passphrase only
+        return self._keep(subprocess.run(["pulumi", *args], cwd=self.project, env=env, capture_output=True,
                                          text=True, timeout=timeout, input=input))
 
     def program(self, command: str, stack: str, *flags: str, timeout: int = 600) -> tuple[int, str]:
@@ -77,7 +82,7 @@ class Rehearsal:
         """A generated secret's value from state, for a comparison only: never printed, never kept
         in `outputs` (the one place a test decrypts state)."""
         result = subprocess.run(["pulumi", "stack", "export", "--show-secrets", "--stack", stack], cwd=self.project,
-                                env=self.env, capture_output=True, text=True, timeout=60)
+                                env=keys.stack_env(stack, self.env), capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         value = resources_of(json.loads(result.stdout), resource_type)[0]["outputs"]["result"]
         # A secret output is exported as an envelope whose `plaintext` is the JSON of the value.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from doubles.github.client import Client
 from harness import TEST_SECRETS
 from lifecycle import backend_files
 
@@ -180,3 +182,97 @@ def test_a_missing_stack_is_an_error_and_is_not_created(rehearsal, tmp_path):
     assert backend_snapshot(rehearsal.env) == before
     listed = rehearsal.cli("stack", "ls", "--json")
     assert [s["name"] for s in json.loads(listed.stdout)] == ["staging"]
+
+
+# --- every printed fix, run as printed, clears its finding ------------------------------------------------
+
+FIX_COMMAND = re.compile(r"`((?:pulumi|gh|curl) [^`]+)`")
+
+
+def printed_fix(finding: dict) -> str:
+    """The command a finding's fix prints (its first backticked command), as text."""
+    match = FIX_COMMAND.search(finding["fix"])
+    assert match, f"the fix prints no command: {finding['fix']}"
+    return match.group(1)
+
+
+def run_fix(rehearsal, command: str) -> None:
+    """The printed command, literally, plus only what a non-interactive run needs: `--yes`, and the test's pack
+    settings for an `up`. `gh api -X METHOD path` is sent to the double as the same REST call (no `gh` here)."""
+    for part in command.split(" && "):
+        argv = shlex.split(part)
+        if argv[0] == "pulumi":
+            args = argv[1:]
+            if args[0] == "up":
+                args += ["--yes", "--policy-pack", str(rehearsal.project / "policy"),
+                         "--policy-pack-config", rehearsal.env["REHEARSAL_POLICY_CONFIG"]]
+            elif args[:2] == ["state", "unprotect"]:
+                args += ["--yes"]
+            result = rehearsal.cli(*args)
+            assert result.returncode == 0, f"`{part}`: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+        elif argv[:2] == ["gh", "api"]:
+            method, path = argv[argv.index("-X") + 1], argv[-1]
+            status, body = Client(rehearsal.double.api_url, rehearsal.env["GITHUB_TOKEN"]).request(method, f"/{path}")
+            assert status in (200, 204), (part, status, body)
+        else:
+            raise AssertionError(f"no way to run `{part}` here")
+
+
+def only_finding(doc: dict, stack: str) -> dict:
+    entry = next(s for s in doc["stacks"] if s["name"] == stack)
+    found = [f for f in entry["findings"] if not f["informational"]]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def github_secret_is(rehearsal, stack: str, name: str, value: str) -> bool:
+    secret = rehearsal.double.store.state()["environments"][stack]["secrets"][name]
+    return secret["fingerprint"] == rehearsal.double.store.fingerprint(value)
+
+
+def vercel_value_is(rehearsal, project: str, key: str, value: str) -> bool:
+    (env,) = rehearsal.vercel.state()["projects"][project]["env"][key]
+    return env["fingerprint"] == rehearsal.vercel.store.fingerprint(value)
+
+
+FIXES = [
+    # (stack, edit "in the UI", the finding's class and resource, the printed command's start, after the fix)
+    ("staging", edit_ruleset, ("managed_drift", "staging-branch-gate-ruleset"), "pulumi up --refresh --stack staging",
+     lambda r: r.double.store.state()["rulesets"]["staging-branch-gate"]["enforcement"] == "active"),
+    ("staging", edit_variable, ("managed_drift", "staging-secrets-app-env-github"), "pulumi up --refresh --stack staging",
+     lambda r: r.double.store.state()["environments"]["staging"]["variables"]["APP_ENV"]["value"] == "staging"),
+    ("production", lambda d: d.remove_reviewers("production"), ("managed_drift", "production-deployment-environment"),
+     "pulumi up --refresh --stack production", None),
+    ("staging", add_secret, ("unmanaged_addition", "staging/EXTRA_TOKEN"),
+     "gh api -X DELETE repos/koomy-app/koomy/environments/staging/secrets/EXTRA_TOKEN",
+     lambda r: "EXTRA_TOKEN" not in r.double.store.state()["environments"]["staging"]["secrets"]),
+    ("production", lambda d: d.set_secret("production", "STRIPE_SECRET_KEY", "sk_live_SENTINELresetInTheUI000"),
+     ("secret_touched", "production-secrets-stripe-secret-key-github"), "pulumi state unprotect --stack production ",
+     lambda r: github_secret_is(r, "production", "STRIPE_SECRET_KEY", TEST_SECRETS["production"]["STRIPE_SECRET_KEY"])),
+    ("staging", "vercel", ("secret_touched", "staging-vercel-stripe-secret-key"), "pulumi state unprotect --stack staging ",
+     lambda r: vercel_value_is(r, "koomy-staging", "STRIPE_SECRET_KEY", TEST_SECRETS["staging"]["STRIPE_SECRET_KEY"])),
+]
+
+
+@pytest.mark.parametrize("stack,edit,expected,command,restored", FIXES,
+                         ids=["ruleset-disabled", "variable-edited", "reviewers-removed", "unmanaged-secret",
+                              "github-secret-reset", "vercel-sensitive-reset"])
+def test_each_printed_fix_run_as_printed_clears_its_finding(rehearsal, tmp_path, stack, edit, expected, command, restored):
+    deploy(rehearsal, stack)
+    if edit == "vercel":
+        rehearsal.vercel.set_env("koomy-staging", "STRIPE_SECRET_KEY", "sk_test_SENTINELresetInDashboard01")
+    else:
+        edit(rehearsal.double)
+    code, doc, output = audit(rehearsal, tmp_path, stack)
+    assert code == 2, output
+    finding = only_finding(doc, stack)
+    assert (finding["class"], finding["resource"]["name"]) == expected, finding
+    fix = printed_fix(finding)
+    assert fix.startswith(command), fix
+    run_fix(rehearsal, fix)
+    if restored is not None:
+        assert restored(rehearsal)
+    code, doc, output = audit(rehearsal, tmp_path, stack)
+    assert code == 0 and findings(doc, stack) == set(), output
+    sentinels = [v for s in TEST_SECRETS for v in TEST_SECRETS[s].values()] + ["SENTINELresetIn"]
+    assert not [s for s in sentinels if s in output + json.dumps(doc) + "".join(rehearsal.outputs)]

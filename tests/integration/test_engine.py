@@ -103,7 +103,9 @@ def test_config_errors_stop_the_real_engine_before_any_resource(engine, project,
 
 # --- the policy pack in the real engine ------------------------------------------------------------
 # A program with no provider resources lets the engine reach its stack policies here; the pack
-# judges it as the production stack of the real topology.
+# judges it as the production stack of the real topology. These test the pack alone: the program
+# refuses the same updates (window, emergency reason, CODEOWNERS) before its first write, proven with
+# the doubles' request logs in test_mandatory.py.
 
 EMPTY_PROGRAM = "import pulumi\npulumi.export('ok', True)\n"
 
@@ -118,9 +120,10 @@ def closed_window_config(tmp_path: Path) -> Path:
     path.write_text(json.dumps({
         "deploy-window": {"deployWindow": window},
         "deploy-window-preview": {"deployWindow": window},
-        # The empty program has no gate or archive: those rules are tested on their own below.
+        # The empty program has no gate, archive or allowed-branches ruleset: those rules are tested on their own.
         "production-branch-gate": "disabled",
         "release-archive": "disabled",
+        "allowed-branches": "disabled",
     }))
     return path
 
@@ -148,6 +151,7 @@ def test_real_pack_blocks_a_production_stack_without_gate_or_archive(engine, pro
 
 
 def test_deploy_window_is_advisory_in_preview_and_mandatory_in_update(engine, project, pulumi_env, tmp_path):
+    """The pack's twin rules (the program's own refusal: test_mandatory.py)."""
     with_empty_program(project)
     config = str(closed_window_config(tmp_path))
     code, out = pulumi(project, pulumi_env, "preview", "production", "--policy-pack-config", config)

@@ -18,6 +18,7 @@ import pytest
 
 from harness import TEST_SECRETS
 from lifecycle import backend_files, resources_of
+from topology import keys
 
 STACKS = ("staging", "production")
 NOISE = re.compile(r"^.*(warning: |can't run policy|is deprecated).*$", re.M)
@@ -72,13 +73,27 @@ def test_up_creates_every_declared_object_with_its_settings(deployed):
     rehearsal, _ = deployed
     state = rehearsal.double.store.state()
     rulesets = state["rulesets"]
-    assert set(rulesets) == {"staging-branch-gate", "production-branch-gate", "production-release-archive"}, rulesets
+    # production also owns the repository-wide allowed-branches ruleset (issue 18: allowedBranches).
+    assert set(rulesets) == {"staging-branch-gate", "production-branch-gate", "production-release-archive",
+                             "production-allowed-branches"}, rulesets
+    allowed = rulesets["production-allowed-branches"]
+    assert allowed["conditions"]["ref_name"]["include"] == ["~ALL"] and [r["type"] for r in allowed["rules"]] == ["creation"]
+    assert {"refs/heads/main", "refs/heads/staging", "refs/heads/feature/*"} <= set(allowed["conditions"]["ref_name"]["exclude"])
     gate = rulesets["production-branch-gate"]
     assert gate["target"] == "branch" and gate["enforcement"] == "active"
     assert gate["conditions"]["ref_name"]["include"] == ["refs/heads/main"]
     rules = {r["type"]: r.get("parameters") for r in gate["rules"]}
-    assert {"deletion", "non_fast_forward", "required_linear_history", "pull_request", "required_status_checks",
+    # Issue 15: main is promoted from staging, so it takes merge commits only and has no linear history
+    # (the merge's second parent is the staging SHA that was deployed); its checks are not strict, or
+    # the second promotion would be out of date forever (README "The release flow").
+    assert {"deletion", "non_fast_forward", "pull_request", "required_status_checks",
             "required_deployments"} <= set(rules)
+    assert "required_linear_history" not in rules
+    assert rules["pull_request"]["allowed_merge_methods"] == ["merge"]
+    assert rules["required_status_checks"]["strict_required_status_checks_policy"] is False
+    staging_rules = {r["type"]: r.get("parameters") for r in rulesets["staging-branch-gate"]["rules"]}
+    assert "required_linear_history" in staging_rules
+    assert staging_rules["pull_request"]["allowed_merge_methods"] == ["squash", "rebase"]
     assert rules["required_deployments"]["required_deployment_environments"] == ["staging"]
     assert {c["context"] for c in rules["required_status_checks"]["required_status_checks"]} == {"ci/test", "ci/lint"}
     assert gate["bypass_actors"] == []
@@ -92,7 +107,7 @@ def test_up_creates_every_declared_object_with_its_settings(deployed):
         assert env["deployment_branch_policy"] == {"protected_branches": False, "custom_branch_policies": True}
         assert [p["name"] for p in env["deployment_branch_policies"]] == [branch]
         assert set(env["secrets"]) == {"STRIPE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET"}
-        assert set(env["variables"]) == {"NEXT_PUBLIC_SUPABASE_URL", "APP_ENV"}
+        assert set(env["variables"]) == {"NEXT_PUBLIC_SUPABASE_URL", "APP_ENV", "LOG_LEVEL"}
         assert env["variables"]["APP_ENV"]["value"] == name
     assert_only_refusal_is_the_providers_environment_fallback(rehearsal.double.store.requests(), state["plan"])
 
@@ -106,10 +121,11 @@ def test_up_creates_every_declared_object_with_its_settings(deployed):
         assert project["link"]["productionBranch"] == branch, project["link"]
         assert set(project["env"]) == {"STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
                                        "NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY",
-                                       "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET", "APP_ENV"}, project["env"]
+                                       "SUPABASE_SERVICE_ROLE_KEY", "JWT_SECRET", "APP_ENV", "LOG_LEVEL"}, project["env"]
         for key, [variable] in project["env"].items():
-            assert variable["target"] == ["production"], variable
-            secret = key not in ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "NEXT_PUBLIC_SUPABASE_URL", "APP_ENV")
+            # featurePreviews: staging's values also serve feature branches' preview deployments; never production's.
+            assert sorted(variable["target"]) == (["preview", "production"] if stack == "staging" else ["production"]), variable
+            secret = key not in ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", "NEXT_PUBLIC_SUPABASE_URL", "APP_ENV", "LOG_LEVEL")
             assert (variable["type"] == "sensitive") == secret and ("value" in variable) != secret, variable
         assert project["env"]["APP_ENV"][0]["value"] == stack
         assert set(project["domains"]) == {domain}
@@ -304,7 +320,7 @@ def add_development(rehearsal) -> str:
     assert SHIPPED_FIRST_STAGE in shipped
     project.write_text(shipped.replace(SHIPPED_FIRST_STAGE, DEVELOPMENT))
     assert rehearsal.cli("stack", "init", "development").returncode == 0
-    values = {"vercelProject": "koomy-development", "APP_ENV": "development",
+    values = {"vercelProject": "koomy-development", "domain": "dev.koomy.app", "APP_ENV": "development", "LOG_LEVEL": "debug",
               "NEXT_PUBLIC_SUPABASE_URL": "https://dev-ref.supabase.co",
               "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY": "pk_test_developmentPublishable"}
     for key, value in values.items():
@@ -350,7 +366,9 @@ def readme_recovery(rehearsal, stack: str) -> list[str]:
         if operation["type"] == "creating" and resource["type"].endswith("RepositoryRuleset") \
                 and resource["inputs"]["name"] in rulesets:
             # Created in GitHub before the kill, never recorded: adopt it, or the next up makes a second.
-            key = "adopt.releaseRuleset" if resource["inputs"]["target"] == "tag" else "adopt.branchRuleset"
+            name = resource["inputs"]["name"]
+            key = ("adopt.releaseRuleset" if resource["inputs"]["target"] == "tag" else
+                   "adopt.allowedBranchesRuleset" if name.endswith("-allowed-branches") else "adopt.branchRuleset")
             result = rehearsal.cli("config", "set", "--path", "--stack", stack, f"release-topology:{key}",
                                    str(rulesets[resource["inputs"]["name"]]))
             assert result.returncode == 0, result.stderr
@@ -403,7 +421,8 @@ def test_an_up_killed_half_way_recovers_with_the_readme_steps(rehearsal, killed_
     rehearsal.cli("stack", "init", "production")
     set_sentinel_secrets(rehearsal, ("production",))
     # GitHub's own 1 s between writes, so that the kill lands in the middle of the update.
-    env = dict(rehearsal.env, RELEASE_GITHUB_WRITE_DELAY_MS="1000")
+    # Production's own passphrase only (topology/keys.py), as Rehearsal.cli gives every call.
+    env = keys.stack_env("production", dict(rehearsal.env, RELEASE_GITHUB_WRITE_DELAY_MS="1000"))
     up = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--stack", "production", "--policy-pack", "policy",
                            "--policy-pack-config", env["REHEARSAL_POLICY_CONFIG"]],
                           cwd=rehearsal.project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -421,8 +440,8 @@ def test_an_up_killed_half_way_recovers_with_the_readme_steps(rehearsal, killed_
     print(f"killed after {len(rehearsal.writes())} GitHub writes; recovery: {readme_recovery(rehearsal, 'production')}")
     rehearsal.up("production")
     state = rehearsal.double.store.state()
-    assert set(state["rulesets"]) == {"production-branch-gate", "production-release-archive"}
-    assert len(rehearsal.double.store.list_rulesets()) == 2  # no second copy of any ruleset
+    assert set(state["rulesets"]) == {"production-branch-gate", "production-release-archive", "production-allowed-branches"}
+    assert len(rehearsal.double.store.list_rulesets()) == 3  # no second copy of any ruleset
     assert set(state["environments"]) == {"production"}
     code, out = rehearsal.preview("production", "--refresh", "--expect-no-changes")
     assert code == 0, out
@@ -455,11 +474,55 @@ def test_adopting_what_a_team_made_by_hand_recreates_nothing(rehearsal):
     out = rehearsal.up("production")
     assert re.search(r"= +github:index:RepositoryRuleset production-branch-gate-ruleset import", out), out
     writes = [(w["method"], w["path"].split("/koomy/", 1)[-1]) for w in rehearsal.writes()]
-    assert ("POST", "rulesets") in writes  # the release archive, which did not exist
-    assert writes.count(("POST", "rulesets")) == 1 and not [w for w in writes if w[0] == "DELETE"], writes
+    assert ("POST", "rulesets") in writes  # the release archive and the allowed branches, which did not exist
+    assert writes.count(("POST", "rulesets")) == 2 and not [w for w in writes if w[0] == "DELETE"], writes
     assert not [w for w in writes if "deployment-branch-policies" in w[1]], writes
     after = store.state()
     assert after["rulesets"]["production-branch-gate"]["id"] == ruleset["id"]
     assert [p["id"] for p in after["environments"]["production"]["deployment_branch_policies"]] == [policy["id"]]
     code, out = rehearsal.preview("production", "--expect-no-changes")
     assert code == 0, out
+
+
+def test_no_secret_in_the_audit_report_drift_issues_policy_messages_or_the_doubles_logs(deployed, tmp_path):
+    """The scan above, extended to what the audit and the drift workflow publish: a secret re-set by hand in
+    GitHub and in Vercel (sentinels too), the audit's JSON, Markdown and log, each stack's drift issue body
+    (audit/issues.py, as `drift.yml` posts it), a mandatory policy message about a secret's value, and both
+    doubles' state and request logs after all of it."""
+    import json
+    import sys
+
+    from audit.issues import body_of
+    from rehearsal.project import ROOT
+
+    rehearsal, secrets = deployed
+    by_hand = {"github": "sk_live_SENTINELsetByHandInGitHub01", "vercel": "sk_test_SENTINELsetByHandInVercel02",
+               "policy": "sk_live_SENTINELliveKeyInStaging03"}
+    rehearsal.double.store.set_secret("production", "STRIPE_SECRET_KEY", by_hand["github"])
+    rehearsal.vercel.set_env("koomy-staging", "STRIPE_SECRET_KEY", by_hand["vercel"])
+    out_dir = tmp_path / "audit-out"
+    audited = subprocess.run([sys.executable, "-m", "audit", "--root", str(rehearsal.project), "--out", str(out_dir)],
+                             cwd=ROOT, env=rehearsal.env, capture_output=True, text=True, timeout=900)
+    assert audited.returncode == 2, audited.stdout[-3000:] + audited.stderr[-3000:]
+    doc = json.loads((out_dir / "audit.json").read_text())
+    assert {f["class"] for s in doc["stacks"] for f in s["findings"]} >= {"secret_touched"}
+    # A live key in staging: the pack's mandatory message names the key, never its value.
+    assert rehearsal.cli("config", "set", "--secret", "--stack", "staging", "STRIPE_SECRET_KEY",
+                         by_hand["policy"]).returncode == 0
+    code, policy_out = rehearsal.preview("staging")
+    assert code != 0 and "STRIPE_SECRET_KEY" in policy_out, policy_out
+    texts = {
+        "audit stdout+stderr": audited.stdout + audited.stderr,
+        "audit.json": (out_dir / "audit.json").read_text(),
+        "audit.md": (out_dir / "audit.md").read_text(),
+        **{f"drift issue {stack}": body_of(doc, stack, "https://github.example/run/1") for stack in STACKS},
+        "policy preview": policy_out,
+        "github double": repr(rehearsal.double.store.state()) + repr(rehearsal.double.store.requests()),
+        "vercel double": repr(rehearsal.vercel.state()) + repr(rehearsal.vercel.requests()),
+    }
+    texts.update({str(p): p.read_bytes().decode("utf-8", "replace") for p in backend_files(rehearsal.env)})
+    texts.update({f"output {i}": out for i, out in enumerate(rehearsal.outputs)})
+    sentinels = [v for stack in STACKS for v in secrets[stack].values()] + list(by_hand.values())
+    hits = [(where, s[:12]) for where, text in texts.items() for s in sentinels if s in text]
+    print(f"scanned {len(texts)} reports, issue bodies, logs and files for {len(sentinels)} sentinels: {len(hits)} hits")
+    assert hits == []

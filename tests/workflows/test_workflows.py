@@ -415,25 +415,30 @@ def promotion_order(environments: list[dict]) -> list[str]:
 
 
 def check_deploy_chain(deploy: dict, environments: list[dict]) -> list[str]:
-    """One deploy job per environment, in promotion order, each needing the job of the
-    environment it is promoted from, all deploying the same commit (github.sha)."""
+    """One deploy job per environment, in promotion order, each running only on a push to its own
+    environment's branch (`if: github.ref == 'refs/heads/<branch>'`), at the commit the push brought
+    (github.sha), needing no other stage: the chain is enforced per commit by each branch's ruleset
+    (required_deployments of the environment it is promoted from), not by `needs` inside one run, since
+    each environment deploys from its own branch (README, "The release flow")."""
     bad = []
     stages = deploy_jobs(deploy)
-    job_of = {stack: name for name, stack in stages}
     expected = promotion_order(environments)
     if [stack for _, stack in stages] != expected:
         bad.append(f"deploy stages {[s for _, s in stages]} != topology order {expected} (Pulumi.yaml)")
     by_name = {e["name"]: e for e in environments}
+    branches = [by_name[s]["branch"] for s in expected if s in by_name]
+    pushed = as_list((triggers(deploy).get("push") or {}).get("branches"))
+    if pushed != branches:
+        bad.append(f"deploy runs on pushes to {pushed}, not to the environments' branches {branches}")
+    stage_jobs = {name for name, _ in stages}
     for name, stack in stages:
         job = jobs(deploy)[name]
-        needs = as_list(job.get("needs"))
-        source = (by_name.get(stack) or {}).get("promotedFrom")
-        if source in by_name:
-            if job_of.get(source) not in needs:
-                bad.append(f"jobs.{name}: deploys {stack} without `needs: {job_of.get(source, source)}` ({stack} is promoted from {source})")
-        later = [job_of[s] for s in expected[expected.index(stack) + 1:] if s in job_of] if stack in expected else []
-        if set(needs) & set(later):
-            bad.append(f"jobs.{name}: needs a later stage {sorted(set(needs) & set(later))}")
+        branch = (by_name.get(stack) or {}).get("branch")
+        if str(job.get("if", "")).strip() != f"github.ref == 'refs/heads/{branch}'":
+            bad.append(f"jobs.{name}: deploys {stack} without `if: github.ref == 'refs/heads/{branch}'`")
+        if set(as_list(job.get("needs"))) & stage_jobs:
+            bad.append(f"jobs.{name}: needs another stage {sorted(set(as_list(job.get('needs'))) & stage_jobs)}: "
+                       "each environment deploys from its own branch")
         if job.get("uses") == REUSABLE_UP and (job.get("with") or {}).get("sha") != "${{ github.sha }}":
             bad.append(f"jobs.{name}: does not deploy `sha: ${{{{ github.sha }}}}`")
     return bad
@@ -459,21 +464,21 @@ def effective_environment(job: dict, called: dict[str, dict]) -> list[str]:
 
 
 def check_production_gate(deploy: dict, called: dict[str, dict], production: str = "production",
-                          source: str = "staging") -> list[str]:
-    """The production stage runs in the `production` GitHub environment (CTO review) and only
-    after the stage it is promoted from succeeded (`needs`)."""
+                          branch: str = "main") -> list[str]:
+    """The production stage runs in the `production` GitHub environment (its reviewers or branch policy)
+    and only on a push to the production branch, which its ruleset let through only with a successful
+    deployment of the environment it is promoted from."""
     bad = []
     stages = deploy_jobs(deploy)
     prod_jobs = [n for n, s in stages if s == production]
-    source_jobs = [n for n, s in stages if s == source]
     if len(prod_jobs) != 1:
         return [f"expected one job deploying {production}, found {prod_jobs}"]
     job = jobs(deploy)[prod_jobs[0]]
     envs = effective_environment(job, called)
     if not envs or any(e != production for e in envs):
         bad.append(f"jobs.{prod_jobs[0]}: `pulumi up` of {production} runs in environment(s) {envs}, not {production!r}")
-    if not source_jobs or source_jobs[0] not in as_list(job.get("needs")):
-        bad.append(f"jobs.{prod_jobs[0]}: does not `needs` the {source} job {source_jobs}")
+    if str(job.get("if", "")).strip() != f"github.ref == 'refs/heads/{branch}'":
+        bad.append(f"jobs.{prod_jobs[0]}: runs on other refs than refs/heads/{branch}")
     return bad
 
 
@@ -520,8 +525,11 @@ def check_merge_is_the_approval(deploy: dict, workflows: dict[str, dict], branch
     for extra in sorted(set(on) - {"push", "workflow_dispatch"}):
         bad.append(f"deploy is also triggered by `{extra}`")
     push = on.get("push") or {}
-    if "push" not in on or as_list(push.get("branches")) != [branch] or push.get("tags"):
-        bad.append(f"deploy must run on pushes to '{branch}' only (the merge the code owners approved)")
+    environment_branches = {e["branch"] for e in topology_environments()} | {branch}
+    pushed = set(as_list(push.get("branches")))
+    if "push" not in on or branch not in pushed or not pushed <= environment_branches or push.get("tags"):
+        bad.append(f"deploy must run on pushes to the environments' branches only, '{branch}' among them "
+                   "(the merge the code owners approved)")
     for name in ((on.get("workflow_dispatch") or {}).get("inputs") or {}):
         if DISPATCH_CODE_INPUTS.search(name):
             bad.append(f"workflow_dispatch input `{name}` could choose what production runs")
@@ -788,7 +796,7 @@ def test_on_key_parses():
     for name in ALL:
         assert triggers(real(name)), f"{name}: no triggers parsed"
     assert set(triggers(real("deploy.yml"))) == {"push", "workflow_dispatch"}
-    assert triggers(real("deploy.yml"))["push"]["branches"] == ["main"]
+    assert triggers(real("deploy.yml"))["push"]["branches"] == ["staging", "main"]
     assert set(triggers(real("drift.yml"))) == {"schedule", "workflow_dispatch"}
     assert "workflow_call" in triggers(real("_pulumi-up.yml"))
 
@@ -844,9 +852,8 @@ def test_deploy_chain_fixtures():
 def test_production_gate():
     envs = {e["name"]: e for e in topology_environments()}
     prod = next((e for e in envs.values() if e.get("production")), {"name": "production"})
-    source = prod.get("promotedFrom") if prod.get("promotedFrom") in envs else "staging"
-    assert prod["name"] == "production" and source == "staging"
-    assert check_production_gate(real("deploy.yml"), called_workflows(), prod["name"], source) == []
+    assert prod["name"] == "production" and prod["promotedFrom"] == "staging"
+    assert check_production_gate(real("deploy.yml"), called_workflows(), prod["name"], prod["branch"]) == []
     assert check_stage_environments(real("deploy.yml"), called_workflows()) == []
 
 
@@ -864,14 +871,14 @@ def production_approval(github: str, visibility: str):
 
 
 def check_production_approval(deploy: dict, workflows: dict[str, dict], github: str, visibility: str,
-                              branch: str, source: str = "staging") -> list[str]:
+                              branch: str) -> list[str]:
     """The workflow's side of the plan's approval mechanism. Environment reviewers: the production
     stage runs in the `production` environment, whose reviewers gate the job. Code-owner review: the
     same environment (its branch policy and secrets), and the merge is the only way in."""
     from topology.plans import Approval
 
     approval = production_approval(github, visibility)
-    bad = check_production_gate(deploy, workflows, "production", source)
+    bad = check_production_gate(deploy, workflows, "production", branch)
     if approval is Approval.CODE_OWNER_REVIEW:
         bad += check_merge_is_the_approval(deploy, workflows, branch)
     return bad
