@@ -12,9 +12,8 @@ The flow it proves (README "The release flow", docs/workflows.md): feature/* -> 
 deployment of the promoted head is required; production approved by the CTO through the plan's mechanism;
 a hotfix travels the same chain; a rollback is a `git revert` travelling the same chain.
 
-Rows marked (B) are engineer B's part of issue 15 §3 (mandatory rules and the deploy window stop an `up`
-before its first write; emergencies): they are driven through whatever `up` does today and reported; a
-difference there fails only once PENDING_B is emptied (when B's change lands).
+Rows marked (B) drive production `up`s outside the deploy window through the real engine: refused before
+the first write without an emergency or without a reason, applied with one. Any difference fails the test.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ PLANS = [("free", "public"), ("team", "private"), ("pro", "private"), ("enterpri
 B_PLAN = ("team", "private")
 # Engineer B's rows (issue 15 §3, "stops an `up` before the first write"): reported, not failing, until
 # B's change lands; then empty this set.
-PENDING_B = {"window", "emergency-no-reason"}
+PENDING_B: set[str] = set()  # B (mandatory rules before the first write) has landed: its rows must hold
 
 CTO, LEAD, DEV, DEV2, CI, BOT = "koomy-cto", "koomy-lead", "koomy-dev", "koomy-dev2", "koomy-ci", "github-actions"
 EXTRA_USERS = {LEAD: 1002, DEV: 1003, DEV2: 1004, CI: 1005, BOT: 41898282}
