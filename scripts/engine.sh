@@ -19,7 +19,8 @@
 #   ENGINE_RETRY_REFUSED  1: ask the module proxy again for pieces it refused on an earlier run
 #   ENGINE_NO_OFFICIAL    1: do not try the official installer
 #   ENGINE_JOBS           parallel compile jobs (go build -p), default: number of cores
-#   ENGINE_VENDOR_DIR     folder of the vendored upstream sources (default ../shared/vendor beside the checkout)
+#   ENGINE_VENDOR_DIR     folder of the vendored upstream sources (default ../shared/vendor beside the checkout,
+#                         or beside the repository a clone came from)
 #   PULUMI_HOME           where plugins are installed (Pulumi's own default: ~/.pulumi)
 # Writes $ENGINE_CACHE/v<version>/status: one line per piece, "<piece> ok|refused|missing ...", and
 # "schema-<provider> ok <path of the generated schema.json>" (tests/providers reads it).
@@ -48,7 +49,18 @@ ANALYZER_SDK_VER=3.220.0
 
 CACHE=${ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/release-topology/engine}
 # Upstream sources the registries refuse (the language host, the Vercel provider): ../shared/vendor/README.md.
-VENDOR=${ENGINE_VENDOR_DIR:-$ROOT/../shared/vendor}
+# A fresh clone elsewhere (CI) finds it beside the repository it was cloned from.
+vendor_dir() {
+  if [ -n "${ENGINE_VENDOR_DIR:-}" ]; then printf '%s' "$ENGINE_VENDOR_DIR"; return; fi
+  local origin candidate
+  origin=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)
+  origin=${origin#file://}
+  for candidate in "$ROOT/../shared/vendor" ${origin:+"$origin/../shared/vendor"}; do
+    if [ -d "$candidate" ]; then printf '%s' "$candidate"; return; fi
+  done
+  printf '%s' "$ROOT/../shared/vendor"
+}
+VENDOR=$(vendor_dir)
 VDIR=$CACHE/v$VER
 BIN=$VDIR/bin
 REFUSED=$VDIR/refused
@@ -459,6 +471,14 @@ vercel_plugin() {  # vercel_plugin VERSION: build (if needed) and install pulumi
     # A machine with internet gets the official plugin from the official-installer branch above.
     log "provider vercel: no vendored upstream source at $VERCEL_TGZ (ENGINE_VENDOR_DIR names its folder): not built"
     provider vercel "$mod" "$ver"
+    # The installed plugin may be an earlier build of ours (the cache outlives checkouts): its schema is beside it.
+    local built
+    for built in "$VDIR"/providers-vercel/*/bin/pulumi-resource-vercel; do
+      if [ -f "$built" ] && cmp -s "$built" "$PLUGINS/resource-vercel-v$ver/pulumi-resource-vercel"; then
+        status "schema-vercel ok ${built%/bin/*}/vercel/schema.json"
+        break
+      fi
+    done
     return
   fi
   official_module vercel "$mod" "$ver" && log "provider vercel $ver: $OFFICIAL_NOTE"
@@ -469,7 +489,7 @@ vercel_plugin() {  # vercel_plugin VERSION: build (if needed) and install pulumi
     return
   fi
   tsha=$(sha256sum "$VERCEL_TGZ" | cut -c1-64)
-  if [ -n "${ENGINE_VENDOR_DIR:-}" ]; then from="ENGINE_VENDOR_DIR"; else from="the default ../shared/vendor beside the checkout"; fi
+  if [ -n "${ENGINE_VENDOR_DIR:-}" ]; then from="ENGINE_VENDOR_DIR"; else from="found beside the checkout or its origin"; fi
   log "provider vercel: upstream source $VERCEL_TGZ (from $from; sha256 ${tsha:0:16}...)"
   vhash=$( { (cd "$VERCEL_SRC" && vercel_sources | xargs sha256sum); printf '%s  vendored\n' "$tsha"; } | sha256sum | cut -c1-16)
   vb=$VDIR/providers-vercel/$vhash
