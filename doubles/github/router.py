@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import unquote
 
 from . import errors
 
 # A handler gets (store, path params, JSON body or None) and answers (status, JSON or None).
 Handler = Callable[..., tuple[int, object]]
 
-
-def segments(raw_path: str) -> list[str]:
-    return [unquote(part) for part in raw_path.split("/")[1:]]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from . import errors, flow_api, git_http, issues_api  # noqa: F401 - flow_api, i
 from .accounts import token_for
 from .api import api, canonical
 from .control import control
-from .router import segments
+from ..http import read_body, segments
 from .store import Store
 
 
@@ -78,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
             scheme = "https" if authority else "http"
             return git_http.serve(self, self.server.store, f"{scheme}://127.0.0.1:{port}/_double/git/receive",
                                   authority.ca_path if authority else None)
-        body = self._body()
+        body = read_body(self)
         authorization = self.headers.get("Authorization")
         status, payload = dispatch(self.server.store, self.command, raw_path, body, bool(authorization),
                                    authorization, query)
@@ -92,17 +92,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 

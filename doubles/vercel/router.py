@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import unquote
 
 # A handler gets (store, request) and answers (status, JSON or None).
 Handler = Callable[..., tuple[int, object]]
 
-
-def segments(raw_path: str) -> list[str]:
-    return [unquote(part) for part in raw_path.split("/")[1:]]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from urllib.parse import parse_qsl, urlsplit
 from . import errors
 from .api import api
 from .control import control
-from .router import Request, segments
+from ..http import read_body, segments
+from .router import Request
 from .store import Store
 from .tls import API_HOST, TestAuthority
 
@@ -141,22 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._refuse(parsed.netloc)
                 return
             target = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
-        body = self._body()
+        body = read_body(self)
         auth = self.headers.get("Authorization", "")
         authorized = auth.startswith("Bearer ") and bool(auth[len("Bearer "):].strip())
         status, payload = dispatch(self.server.store, self.command, target, body, authorized, self.tunnel)
         self._send(status, payload)
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
