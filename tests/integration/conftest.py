@@ -58,9 +58,14 @@ def engine() -> Engine:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project (program, components, policy, stack files) sharing the repo's venv."""
-    return copy_project(tmp_path / "project")
+def project(tmp_path: Path):
+    """A copy of the project (program, components, policy, stack files) sharing the repo's venv. Nothing the
+    test started in it outlives the test (lifecycle.kill_session)."""
+    from lifecycle import kill_session
+
+    copy = copy_project(tmp_path / "project")
+    yield copy
+    kill_session(None, copy)
 
 
 @pytest.fixture

@@ -9,7 +9,10 @@ pack by its policy config, for the program by RELEASE_DEPLOY_WINDOW=advisory.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,3 +113,36 @@ def resources_of(export: dict, type_suffix: str) -> list[dict]:
 def backend_files(env: dict[str, str]) -> list[Path]:
     root = Path(env["PULUMI_BACKEND_URL"][len("file://"):])
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def processes(project: Path, session: int | None = None) -> dict[int, str]:
+    """Live processes working in or naming the project, or of a session. The CLI starts each plugin and the
+    language host in a process group of its own: killing the CLI's group leaves them running, and a CLI that
+    exits on an error (a wrong passphrase) may leave its language host behind."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if fields[0] != "Z" and (int(fields[3]) == session or cwd.startswith(str(project)) or str(project) in cmdline):
+            found[int(proc.name)] = cmdline[:160]
+    return found
+
+
+def kill_session(session: int | None, project: Path) -> None:
+    """What the README says to do after a runner died: kill everything the `up` started."""
+    for pid in processes(project, session):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def still_running(session: int | None, project: Path, wait: float = 5.0) -> dict[int, str]:
+    deadline = time.time() + wait
+    while (alive := processes(project, session)) and time.time() < deadline:
+        time.sleep(0.1)
+    return alive

@@ -22,15 +22,14 @@ from doubles.github.client import Client
 from harness import TEST_SECRETS
 from lifecycle import backend_files
 
-from rehearsal.project import copy_project
 
 ENTERPRISE = re.compile(r"(githubPlan:\s*\n\s*value:\s*)\w+")
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """The project copy, declaring GitHub Enterprise (environment reviewers exist there)."""
-    copy = copy_project(tmp_path / "project")
+def project(project: Path) -> Path:
+    """The project copy (conftest's), declaring GitHub Enterprise (environment reviewers exist there)."""
+    copy = project
     path = copy / "Pulumi.yaml"
     text = path.read_text()
     assert ENTERPRISE.search(text), "Pulumi.yaml declares no githubPlan"

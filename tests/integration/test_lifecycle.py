@@ -6,18 +6,15 @@ Assertions are on what reached the double (its state and request log) and on wha
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from harness import TEST_SECRETS
-from lifecycle import backend_files, resources_of
+from lifecycle import backend_files, kill_session, resources_of, still_running
 from topology import keys
 
 STACKS = ("staging", "production")
@@ -378,38 +375,6 @@ def readme_recovery(rehearsal, stack: str) -> list[str]:
     assert result.returncode == 0, result.stdout + result.stderr
     steps.append(f"cleared {len(pending)} pending operation(s)")
     return steps
-
-
-def processes(session: int, project: Path) -> dict[int, str]:
-    """Live processes of a session, or working in or naming the project. The CLI starts each plugin and
-    the language host in a process group of its own: killing the CLI's group leaves them running."""
-    found = {}
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            cwd = os.readlink(proc / "cwd")
-        except OSError:
-            continue
-        if fields[0] != "Z" and (int(fields[3]) == session or cwd.startswith(str(project)) or str(project) in cmdline):
-            found[int(proc.name)] = cmdline[:160]
-    return found
-
-
-def kill_session(session: int, project: Path) -> None:
-    """What the README says to do after a runner died: kill everything the `up` started."""
-    for pid in processes(session, project):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def still_running(session: int, project: Path, wait: float = 5.0) -> dict[int, str]:
-    deadline = time.time() + wait
-    while (alive := processes(session, project)) and time.time() < deadline:
-        time.sleep(0.1)
-    return alive
 
 
 def first_ruleset_created(rehearsal) -> bool:

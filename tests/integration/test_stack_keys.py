@@ -13,7 +13,6 @@ import json
 import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from conftest import PASSPHRASES, need_plugins, run
