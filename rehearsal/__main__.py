@@ -18,7 +18,6 @@ demo      the tour: `up` of every stack, an empty second preview, a clean audit,
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -26,10 +25,8 @@ from pathlib import Path
 
 from . import cli
 from .demo import run_demo
-from .doubles import started
+from .doubles import advisory_window, started
 from .project import ROOT
-
-ADVISORY_WINDOW = {"deploy-window": "advisory"}
 
 
 def preview(stack: str, extra: list[str]) -> int:
@@ -59,10 +56,8 @@ def rehearse(stack: str) -> int:
     with tempfile.TemporaryDirectory(prefix="rehearsal-") as tmp, started(ROOT) as doubles:
         backend = Path(tmp) / "state"
         backend.mkdir()
-        policy_config = Path(tmp) / "policy-config.json"
-        policy_config.write_text(json.dumps(ADVISORY_WINDOW))
-        # The window is advisory for the program too (RELEASE_DEPLOY_WINDOW, refused unless GitHub is the double).
-        env.update(doubles.env(), PULUMI_BACKEND_URL=f"file://{backend}", RELEASE_DEPLOY_WINDOW="advisory")
+        policy_config, window = advisory_window(Path(tmp))
+        env.update({**doubles.env(), **window, "PULUMI_BACKEND_URL": f"file://{backend}"})
         print(f"github+vercel: a rehearsal: the real providers talk to fresh local doubles ({doubles.github.base_url}, "
               f"{doubles.vercel.proxy_url}) and a fresh backend; nothing reaches GitHub or Vercel, the stack's own "
               "state is untouched", flush=True)

@@ -22,7 +22,7 @@ from topology import keys
 from topology.project import read_topology
 
 from . import cli
-from .doubles import Doubles, started
+from .doubles import Doubles, advisory_window, started
 from .project import copy_project
 
 # The committed demo stack files' own passphrases (README, "Security"): published, refused by an `up` against GitHub.
@@ -82,14 +82,11 @@ def run_demo() -> int:
     with tempfile.TemporaryDirectory(prefix="release-topology-demo-") as tmp:
         project = copy_project(Path(tmp) / "project")
         stacks = [e.name for e in read_topology(project / "Pulumi.yaml").environments]
-        policy_config = Path(tmp) / "policy-config.json"
-        # The deploy window judges real production updates; a demo runs any day.
-        policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
+        policy_config, window = advisory_window(Path(tmp))
         (Path(tmp) / "state").mkdir()
         env = cli.base_env(dict(env, PULUMI_BACKEND_URL=f"file://{tmp}/state"))
         with started(project) as doubles:
-            # The program's own window knob, refused unless GitHub is the local double (the policy config: the pack's).
-            env.update(doubles.env(), RELEASE_DEPLOY_WINDOW="advisory")
+            env.update({**doubles.env(), **window})
             print(f"demo: a throw-away copy in {tmp}, a file backend beside it, a GitHub double at "
                   f"{doubles.github.base_url} and a Vercel double behind {doubles.vercel.proxy_url}; "
                   "the deploy window is advisory", flush=True)

@@ -4,6 +4,7 @@ the CLI, its provider plugins and the audit at them."""
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -14,6 +15,15 @@ from topology.model import NAMESPACE, Topology, decode
 from topology.project import read_topology, stack_config
 
 GITHUB_TOKEN = "github-double-token"
+
+
+def advisory_window(folder: Path) -> tuple[Path, dict[str, str]]:
+    """A rehearsal judges no real update, whatever the day: the deploy window is advisory for the policy pack
+    (a policy config, written in `folder`) and for the program (RELEASE_DEPLOY_WINDOW, which the program
+    refuses unless GitHub is the local double). Returns the policy config's path and the program's knob."""
+    policy_config = folder / "policy-config.json"
+    policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
+    return policy_config, {"RELEASE_DEPLOY_WINDOW": "advisory"}
 
 
 @dataclass

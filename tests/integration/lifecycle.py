@@ -18,7 +18,7 @@ from pathlib import Path
 
 from doubles.github import GitHubDouble
 from doubles.vercel import VercelDouble
-from rehearsal.doubles import Doubles
+from rehearsal.doubles import Doubles, advisory_window
 from topology import keys
 
 
@@ -31,12 +31,8 @@ class Rehearsal:
 
     @classmethod
     def environment(cls, pulumi_env: dict[str, str], doubles: Doubles, project: Path) -> dict[str, str]:
-        policy_config = project / "policy-config.json"
-        # The deploy window judges real updates; a test runs whatever the day.
-        policy_config.write_text(json.dumps({"deploy-window": "advisory"}))
-        # The program's own knob for the same (topology/release.py run_from_env: loopback GitHub only).
-        return {**pulumi_env, **doubles.env(), "REHEARSAL_POLICY_CONFIG": str(policy_config),
-                "RELEASE_DEPLOY_WINDOW": "advisory"}
+        policy_config, window = advisory_window(project)
+        return {**pulumi_env, **doubles.env(), **window, "REHEARSAL_POLICY_CONFIG": str(policy_config)}
 
     @property
     def double(self) -> GitHubDouble:
