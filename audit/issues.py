@@ -5,7 +5,11 @@
 An issue is found by its hidden stack marker (any state), titled `Drift audit: <stack>`, labelled
 `drift-audit`. Its body carries a second marker with the digest of the stack's findings, so it is
 edited only when the set of findings changes. A clean stack's open issue is closed with a comment;
-a stack in error (state unknown) leaves its issue as it is. `gh` does the talking (GH_TOKEN, GH_REPO).
+a stack in error (state unknown) leaves its issue as it is.
+
+It talks to GitHub's REST API (issues, comments, labels) with GITHUB_TOKEN, under GITHUB_API_URL for
+GITHUB_REPOSITORY, the variables Actions sets (drift.yml gives it `github.token`, issues: write). Not `gh`:
+`gh issue` speaks GraphQL, which a runner does not need and the GitHub double does not serve.
 """
 
 from __future__ import annotations
@@ -13,16 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from .report import stack_markdown
+from .rest import Call, RestError, github_call
 
 LABEL = "drift-audit"
-Runner = Callable[[list[str], str | None], str]  # argv, stdin -> stdout
 
 
 def title(stack: str) -> str:
@@ -96,46 +100,79 @@ def decide(doc: Mapping[str, Any], stack: str, issues: list[Issue], run_url: str
                   comment=f"The findings changed in {run_url}; the description is up to date.")
 
 
-def gh(argv: list[str], stdin: str | None = None) -> str:
-    result = subprocess.run(["gh", *argv], input=stdin, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"gh {' '.join(argv[:2])} failed ({result.returncode}): {result.stderr.strip()[-500:]}")
-    return result.stdout
+class SyncError(Exception):
+    """A call GitHub refused: its method, path, status and message (never the token)."""
 
 
-def existing(run: Runner) -> list[Issue]:
-    out = run(["issue", "list", "--label", LABEL, "--state", "all", "--limit", "500", "--json", "number,state,body"], None)
-    return [Issue(int(i["number"]), i["state"], i.get("body") or "") for i in json.loads(out or "[]")]
+class IssueApi:
+    """The few REST calls the sync makes for one repository; any answer but the expected one is an error
+    that names the call and GitHub's message."""
+
+    def __init__(self, call: Call, repository: str):
+        self.call, self.repo = call, f"/repos/{repository}"
+
+    def expect(self, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200,)) -> Any:
+        status, answer = self.call(method, self.repo + path, body)
+        if status not in ok:
+            message = answer.get("message") if isinstance(answer, dict) else None
+            raise SyncError(f"github {method} {self.repo}{path.split('?')[0]}: HTTP {status}: "
+                            f"{(message or 'unexpected answer')[:200]}")
+        return answer
+
+    def ensure_label(self) -> None:
+        status, _ = self.call("GET", f"{self.repo}/labels/{LABEL}", None)
+        if status == 404:
+            self.expect("POST", "/labels", {"name": LABEL, "color": "D93F0B",
+                                            "description": "A stack differs from its declaration (scheduled drift audit)"},
+                        ok=(201,))
+
+    def existing(self) -> list[Issue]:
+        found: list[Issue] = []
+        for page in range(1, 11):  # 1000 drift issues is more than a repository ever holds
+            listed = self.expect("GET", f"/issues?labels={LABEL}&state=all&per_page=100&page={page}")
+            found += [Issue(int(i["number"]), i["state"].upper(), i.get("body") or "")
+                      for i in listed if "pull_request" not in i]
+            if len(listed) < 100:
+                break
+        return found
+
+    def apply(self, action: Action) -> None:
+        n = action.number
+        if action.kind == "create":
+            self.expect("POST", "/issues", {"title": title(action.stack), "body": action.body, "labels": [LABEL]},
+                        ok=(201,))
+        elif action.kind == "edit":
+            self.expect("PATCH", f"/issues/{n}", {"body": action.body})
+            self.expect("POST", f"/issues/{n}/comments", {"body": action.comment}, ok=(201,))
+        elif action.kind == "reopen":
+            self.expect("PATCH", f"/issues/{n}", {"state": "open", "title": title(action.stack), "body": action.body})
+            self.expect("POST", f"/issues/{n}/comments", {"body": action.comment}, ok=(201,))
+        elif action.kind == "close":
+            self.expect("POST", f"/issues/{n}/comments", {"body": action.comment or "clean"}, ok=(201,))
+            self.expect("PATCH", f"/issues/{n}", {"state": "closed", "state_reason": "completed"})
 
 
-def apply(action: Action, run: Runner) -> None:
-    n = str(action.number)
-    if action.kind == "create":
-        run(["issue", "create", "--title", title(action.stack), "--label", LABEL, "--body-file", "-"], action.body)
-    elif action.kind == "edit":
-        run(["issue", "edit", n, "--body-file", "-"], action.body)
-        run(["issue", "comment", n, "--body-file", "-"], action.comment)
-    elif action.kind == "reopen":
-        run(["issue", "reopen", n], None)
-        run(["issue", "edit", n, "--title", title(action.stack), "--body-file", "-"], action.body)
-        run(["issue", "comment", n, "--body-file", "-"], action.comment)
-    elif action.kind == "close":
-        run(["issue", "close", n, "--comment", action.comment or "clean"], None)
-
-
-def sync(doc: Mapping[str, Any], run_url: str, run: Runner, dry_run: bool = False) -> list[Action]:
+def sync(doc: Mapping[str, Any], run_url: str, api: IssueApi, dry_run: bool = False) -> list[Action]:
     if not dry_run:
-        run(["label", "create", LABEL, "--color", "D93F0B", "--force",
-             "--description", "A stack differs from its declaration (scheduled drift audit)"], None)
-    issues = existing(run)
+        api.ensure_label()
+    issues = api.existing()
     actions = [decide(doc, s["name"], issues, run_url) for s in doc["stacks"]]
     for action in actions:
         if not dry_run:
-            apply(action, run)
+            api.apply(action)
     return actions
 
 
-def main(argv: list[str] | None = None, run: Runner = gh) -> int:
+def from_environment(environ: Mapping[str, str] = os.environ) -> IssueApi:
+    missing = [k for k in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not environ.get(k)]
+    if missing:
+        raise SystemExit(f"error: {' and '.join(missing)} must be set (Actions sets GITHUB_REPOSITORY; give the step "
+                         "GITHUB_TOKEN: ${{ github.token }} with issues: write)")
+    return IssueApi(github_call(environ.get("GITHUB_API_URL") or "https://api.github.com", environ["GITHUB_TOKEN"]),
+                    environ["GITHUB_REPOSITORY"])
+
+
+def main(argv: list[str] | None = None, api: IssueApi | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audit.issues", description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", required=True, help="the audit.json of the run")
     parser.add_argument("--run-url", required=True, help="link to the workflow run, for the issue text")
@@ -145,7 +182,12 @@ def main(argv: list[str] | None = None, run: Runner = gh) -> int:
     if doc.get("schema_version") != 1:
         print(f"error: unsupported report schema {doc.get('schema_version')!r}", file=sys.stderr)
         return 1
-    for action in sync(doc, args.run_url, run, args.dry_run):
+    try:
+        actions = sync(doc, args.run_url, api or from_environment(), args.dry_run)
+    except (RestError, SyncError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for action in actions:
         target = f" #{action.number}" if action.number else ""
         print(f"{action.stack}: {action.kind}{target} ({action.reason})")
     return 0

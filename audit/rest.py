@@ -1,4 +1,5 @@
-"""A read-only JSON client for GitHub's and Vercel's list endpoints: GET only, pages followed, calls counted.
+"""A read-only JSON client for GitHub's and Vercel's list endpoints: GET only, pages followed, calls counted;
+and `github_call`, the one writer, for the drift issues (audit.issues).
 
 Errors carry the status and the path, never the token or the query string's values.
 """
@@ -138,3 +139,27 @@ def github_api_root(base_url: str) -> str:
     path = parsed.path.rstrip("/")
     path = path[: -len("/api/v3")] if path.endswith("/api/v3") else path
     return f"{parsed.scheme}://{parsed.netloc}{path}/api/v3"
+
+
+Call = Callable[[str, str, Any], tuple[int, Any]]  # method, path under the API root, JSON body -> status, JSON
+
+
+def github_call(api_root: str, token: str, *, timeout: float = 30.0, fetch: Fetch = urlopen_fetch) -> Call:
+    """Any method on GitHub's REST API (the drift issues: audit.issues); answers (status, JSON), never raises on
+    an HTTP status, and raises RestError (status-free) when there is no answer."""
+    root = api_root.rstrip("/")
+
+    def call(method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        request = urllib.request.Request(root + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(), headers={
+                                             "Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                                             "Content-Type": "application/json", "User-Agent": "release-topology-audit"})
+        try:
+            status, _, answer = fetch(request, timeout)
+        except (OSError, ValueError) as err:
+            raise RestError("github", None, path.split("?")[0], f"no answer ({type(err).__name__})") from None
+        try:
+            return status, json.loads(answer or b"null")
+        except ValueError:
+            return status, None
+    return call

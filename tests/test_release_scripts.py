@@ -9,15 +9,13 @@ import importlib.util
 import json
 import shutil
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
 from doubles.github import GitHubDouble
+from doubles.loopback import Server
 from harness import ROOT_DIR
 from topology.seed_rules import HealthCheck
 
@@ -45,43 +43,6 @@ def project(tmp_path: Path, **config) -> Path:
             doc["config"][key] = {"value": value}
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(doc))
     return tmp_path
-
-
-class Server:
-    """A loopback HTTP server; `answer(handler)` decides each response; requests are recorded."""
-
-    def __init__(self, answer):
-        self.requests: list[tuple[str, str, bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                outer.requests.append((self.command, self.path, self.rfile.read(length) if length else b""))
-                status, body, delay = answer(self.path)
-                time.sleep(delay)
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def app(path: str):

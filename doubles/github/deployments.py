@@ -180,7 +180,8 @@ def branch_allowed(flow, env, ref: str) -> bool:
 
 
 def start_job(flow, body) -> dict:
-    """POST /_double/jobs {actor, environment, ref, sha?, url?, result?}: a job with `environment:`."""
+    """POST /_double/jobs {actor, environment, ref, sha?, url?, result?}: a job with `environment:`; result
+    success (default), failure, or running (finished later by finish_job)."""
     body = body if isinstance(body, dict) else {}
     for key in ("actor", "environment", "ref"):
         if not isinstance(body.get(key), str) or not body[key]:
@@ -221,13 +222,31 @@ def _after_review(flow, run: dict, env) -> None:
 
 
 def _deploy(flow, run: dict) -> None:
-    """The job runs: a deployment for its ref and SHA, and statuses that track the job [EV]."""
+    """The job runs: a deployment for its ref and SHA, and statuses that track the job [EV]. A job whose
+    result is `running` (one that really runs elsewhere: a workflow under act) stays in progress until
+    `finish_job` records how it ended."""
     deployment = new_deployment(flow, run["actor"], ref=_short(run["ref"])[1], sha=run["sha"],
                                 environment=run["environment"])
     run["deployment_id"] = deployment["id"]
     add_status(flow, run["actor"], deployment, "in_progress", environment_url=run["url"])
+    if run["result"] == "running":
+        run["status"] = "in_progress"
+        return
     add_status(flow, run["actor"], deployment, run["result"], environment_url=run["url"])
     _finish(run, run["result"])
+
+
+def finish_job(flow, run_id: int, body) -> dict:
+    """POST /_double/jobs/{id}/finish {conclusion: success|failure}: the job of a `running` run ended; its
+    deployment gets the matching status [EV]."""
+    run = get_run(flow, run_id)
+    conclusion = (body or {}).get("conclusion") if isinstance(body, dict) else None
+    if conclusion not in ("success", "failure"):
+        raise errors.invalid_request("'conclusion' must be success or failure.")
+    if run["status"] != "in_progress":
+        raise errors.validation_failed("Job", "status", "invalid", f"the job is {run['status']}, not in progress.")
+    add_status(flow, run["actor"], flow.deployments[run["deployment_id"]], conclusion, environment_url=run["url"])
+    return _finish(run, conclusion)
 
 
 def progress(flow) -> None:

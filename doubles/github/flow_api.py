@@ -211,6 +211,11 @@ def start_job(flow, actor, p, body):
     return 201, deployments.start_job(flow, body)
 
 
+@_route(control, "POST", "jobs/{run_id}/finish")
+def finish_job(flow, actor, p, body):
+    return 200, deployments.finish_job(flow, p["run_id"], body)
+
+
 @_route(control, "GET", "jobs/{run_id}")
 def get_job(flow, actor, p, body):
     return 200, dict(deployments.get_run(flow, p["run_id"]))

@@ -244,6 +244,10 @@ class GitHubDouble:
         body = {"actor": actor, "environment": environment, "ref": ref, "url": url, "result": result}
         return self._control("POST", "jobs", body | ({"sha": sha} if sha else {}))
 
+    def finish_job(self, run_id: int, conclusion: str) -> dict:
+        """A `running` job ended (POST /_double/jobs/{id}/finish): its deployment's final status."""
+        return self._control("POST", f"jobs/{run_id}/finish", {"conclusion": conclusion})
+
     def job(self, run_id: int) -> dict:
         return self._control("GET", f"jobs/{run_id}")
 

@@ -71,35 +71,79 @@ def test_issues_are_told_apart_by_marker_not_by_title():
     assert stack_marker("staging") not in stack_marker("staging-eu")
 
 
-class FakeGh:
-    def __init__(self, listed: list[dict]):
-        self.listed = listed
-        self.calls: list[tuple[list[str], str | None]] = []
+class FakeGitHub:
+    """GitHub's REST answers for the calls the sync makes: the listed issues, 404 for a missing label, 201 and
+    200 for writes. Records (method, path, body)."""
 
-    def __call__(self, argv, stdin):
-        self.calls.append((argv, stdin))
-        return json.dumps(self.listed) if argv[:2] == ["issue", "list"] else ""
+    def __init__(self, listed: list[dict], label: bool = False):
+        self.listed, self.label = listed, label
+        self.calls: list[tuple[str, str, object]] = []
+
+    def __call__(self, method, path, body):
+        self.calls.append((method, path, body))
+        if method == "GET" and "/issues?" in path:
+            return 200, self.listed
+        if method == "GET" and "/labels/" in path:
+            return (200, {"name": issues.LABEL}) if self.label else (404, {"message": "Not Found"})
+        return (201 if method == "POST" else 200), {}
+
+    def api(self) -> issues.IssueApi:
+        return issues.IssueApi(self, "koomy-app/koomy")
 
 
-def test_sync_runs_gh_for_each_stack():
+def test_sync_calls_the_rest_api_for_each_stack():
     d = doc()
-    gh = FakeGh([{"number": 4, "state": "OPEN", "body": stack_marker("production") + digest_marker("f" * 16)}])
-    actions = issues.sync(d, RUN, gh)
-    assert {a.stack: a.kind for a in actions} == {"staging": "create", "production": "edit"}
-    commands = [argv[:2] for argv, _ in gh.calls]
-    assert commands == [["label", "create"], ["issue", "list"], ["issue", "edit"], ["issue", "comment"],
-                        ["issue", "create"]]
-    create = next((argv, stdin) for argv, stdin in gh.calls if argv[:2] == ["issue", "create"])
-    assert create[0][create[0].index("--title") + 1] == "Drift audit: staging" and "--label" in create[0]
-    assert stack_marker("staging") in create[1]
+    gh = FakeGitHub([{"number": 4, "state": "open", "body": stack_marker("production") + digest_marker("f" * 16)},
+                     {"number": 5, "state": "open", "body": stack_marker("staging"), "pull_request": {}}])
+    actions = issues.sync(d, RUN, gh.api())
+    assert {a.stack: a.kind for a in actions} == {"staging": "create", "production": "edit"}  # a PR is no issue
+    repo = "/repos/koomy-app/koomy"
+    assert [(m, p.split("?")[0]) for m, p, _ in gh.calls] == [
+        ("GET", f"{repo}/labels/drift-audit"), ("POST", f"{repo}/labels"), ("GET", f"{repo}/issues"),
+        ("PATCH", f"{repo}/issues/4"), ("POST", f"{repo}/issues/4/comments"), ("POST", f"{repo}/issues")]
+    listing = gh.calls[2][1]
+    assert "labels=drift-audit" in listing and "state=all" in listing
+    create = gh.calls[-1][2]
+    assert create["title"] == "Drift audit: staging" and create["labels"] == ["drift-audit"]
+    assert stack_marker("staging") in create["body"]
+
+
+def test_close_comments_then_closes_and_reopen_reopens():
+    clean = report.document([StackAudit("staging", [])], {"id": "r"})
+    gh = FakeGitHub([{"number": 5, "state": "open", "body": stack_marker("staging")}], label=True)
+    issues.sync(clean, RUN, gh.api())
+    assert [(m, p) for m, p, _ in gh.calls[1:]] == [("GET", gh.calls[1][1]), ("POST", "/repos/koomy-app/koomy/issues/5/comments"),
+                                                   ("PATCH", "/repos/koomy-app/koomy/issues/5")]
+    assert gh.calls[-1][2]["state"] == "closed"
+    d = doc()
+    gh = FakeGitHub([{"number": 3, "state": "closed", "body": stack_marker("staging")}], label=True)
+    issues.sync(d, RUN, gh.api())
+    reopened = next(body for m, p, body in gh.calls if m == "PATCH" and p.endswith("/issues/3"))
+    assert reopened["state"] == "open" and reopened["title"] == "Drift audit: staging"
+
+
+def test_a_refused_call_is_one_error_naming_it(tmp_path, capsys):
+    path = tmp_path / "audit.json"
+    path.write_text(json.dumps(doc()))
+
+    def forbidden(method, path_, body):
+        return 403, {"message": "Resource not accessible by integration"}
+    assert issues.main(["--report", str(path), "--run-url", RUN], api=issues.IssueApi(forbidden, "o/r")) == 1
+    err = capsys.readouterr().err
+    assert "GET /repos/o/r/issues: HTTP 403: Resource not accessible by integration" in err
+
+
+def test_without_a_token_it_says_which_variable_to_set():
+    with pytest.raises(SystemExit, match="GITHUB_TOKEN must be set"):
+        issues.from_environment({"GITHUB_REPOSITORY": "o/r"})
 
 
 def test_dry_run_changes_nothing(tmp_path, capsys):
     path = tmp_path / "audit.json"
     path.write_text(json.dumps(doc()))
-    gh = FakeGh([])
-    assert issues.main(["--report", str(path), "--run-url", RUN, "--dry-run"], run=gh) == 0
-    assert [argv[:2] for argv, _ in gh.calls] == [["issue", "list"]]
+    gh = FakeGitHub([])
+    assert issues.main(["--report", str(path), "--run-url", RUN, "--dry-run"], api=gh.api()) == 0
+    assert [m for m, _, _ in gh.calls] == ["GET"]
     assert "staging: create" in capsys.readouterr().out
 
 
@@ -107,4 +151,4 @@ def test_dry_run_changes_nothing(tmp_path, capsys):
 def test_an_unknown_report_version_is_refused(tmp_path, version):
     path = tmp_path / "audit.json"
     path.write_text(json.dumps({**doc(), "schema_version": version}))
-    assert issues.main(["--report", str(path), "--run-url", RUN], run=FakeGh([])) == 1
+    assert issues.main(["--report", str(path), "--run-url", RUN], api=FakeGitHub([]).api()) == 1

@@ -587,3 +587,21 @@ def test_a_gzip_encoded_git_request_is_inflated_by_http_backend(double, team):
         assert answer.status == 200
         assert answer.headers["Content-Type"] == "application/x-git-upload-pack-result"
         assert b"PACK" in answer.read()
+
+
+def test_a_job_that_runs_elsewhere_keeps_its_deployment_in_progress_until_it_ends(double, team):
+    """What the act harness does around a workflow run: the job is gated and its deployment opened, the
+    workflow runs, then the job's conclusion becomes the deployment's status."""
+    put_environment(double, "staging")
+    feature(team, "feature/x")
+    run = double.run_job(DEV, "staging", "feature/x", result="running")
+    assert run["status"] == "in_progress" and run["conclusion"] is None
+
+    def states():
+        listed = double.as_user(DEV).get(f"{REPO}/deployments/{run['deployment_id']}/statuses")[1]
+        return [s["state"] for s in listed]
+    assert states() == ["in_progress"]
+    assert double.finish_job(run["id"], "failure")["conclusion"] == "failure"
+    assert states() == ["failure", "in_progress"]  # newest first
+    with pytest.raises(Exception, match="422"):  # the job already ended
+        double.finish_job(run["id"], "success")
