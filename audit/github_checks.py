@@ -3,7 +3,8 @@
 - objects nobody manages (an environment, ruleset, secret, variable or branch policy added by hand);
 - environment protection against what Pulumi applied (the provider never clears reviewers, so
   removing all of them is invisible to refresh);
-- a secret whose `updated_at` is later than the one Pulumi stored when it last wrote it.
+- a secret whose `updated_at` is later than the one Pulumi stored when it last wrote it;
+- a secret of the repository itself: every deploy job inherits it (deploy.yml), whatever its environment.
 """
 
 from __future__ import annotations
@@ -96,6 +97,25 @@ def ruleset_findings(scope: Scope, rulesets: list[Mapping[str, Any]], owner: str
         for m in objects:
             if m.kind == "ruleset" and m.key[1] not in live_ids:
                 found.append(_deleted(stack, m, f"GET /repos/{owner}/{repo}/rulesets does not list ruleset {m.key[1]}"))
+    return found
+
+
+# --- the repository's own secrets -------------------------------------------------------------------
+
+def repository_secret_findings(scope: Scope, secrets: list[Mapping[str, Any]], owner: str, repo: str) -> list[Finding]:
+    """Every secret lives in an environment (docs/workflows.md): deploy.yml's stages hand `_pulumi-up.yml` their
+    secrets with `inherit`, so a repository secret would reach staging's and production's deploy jobs alike."""
+    found = []
+    for secret in secrets:
+        name = str(secret.get("name"))
+        path = f"repos/{owner}/{repo}/actions/secrets"
+        found.append(Finding(
+            scope.steward, FindingClass.ISOLATION, Resource(type="github:repository-secret", name=name),
+            f"repository secret {name} reaches every deploy job (deploy.yml inherits the repository's secrets); "
+            "a secret belongs to one environment",
+            f"set it in the environment that needs it (Settings -> Environments), then "
+            f"{describe.gh_delete(path + '/' + quote(name, safe=''))}",
+            evidence=(Evidence(REST, f"GET /{path} lists {name}", times.iso(secret.get("updated_at"))),)))
     return found
 
 

@@ -20,6 +20,7 @@ from .rest import JsonClient
 class RepoListing:
     rulesets: list[Mapping[str, Any]] = field(default_factory=list)
     environments: list[Mapping[str, Any]] = field(default_factory=list)
+    secrets: list[Mapping[str, Any]] = field(default_factory=list)  # the repository's own Actions secrets
 
     def environment(self, name: str) -> Mapping[str, Any] | None:
         return next((e for e in self.environments if e.get("name") == name), None)
@@ -49,6 +50,7 @@ def fetch_repository(client: JsonClient, owner: str, repo: str) -> RepoListing:
     return RepoListing(
         rulesets=client.github_pages(f"{base}/rulesets", None, {"includes_parents": "false"}),
         environments=client.github_pages(f"{base}/environments", "environments"),
+        secrets=client.github_pages(f"{base}/actions/secrets", "secrets"),
     )
 
 

@@ -4,7 +4,7 @@
                              [--detail TEXT]
 
 Posts one message to the webhook of Pulumi.yaml's `notifications: {format: slack | discord}`. The webhook URL is
-a secret (the repository secret RELEASE_NOTIFY_WEBHOOK, passed in the environment), never in config or output.
+a secret (the environment secret RELEASE_NOTIFY_WEBHOOK of `staging`, `production` and `drift`), never in config or output.
 Events: production-deploy, emergency, health-check-failed, drift. The message says what, which commit, who, and
 links the run or issue; it never carries a secret value (only these fields; anything that looks like a key is
 redacted). Without `notifications` or without the secret it posts nothing; a failed post warns and exits 0 (a
@@ -96,7 +96,7 @@ def notify(event: Event, *, root: Path = ROOT, environ: Mapping[str, str] = os.e
         return 0
     url = environ.get(NOTIFY_SECRET, "").strip()
     if not url:
-        out(f"::warning title=Notification not sent::the repository secret {NOTIFY_SECRET} is not set")
+        out(f"::warning title=Notification not sent::the environment secret {NOTIFY_SECRET} is not set")
         return 1 if strict else 0
     try:
         status = send(url, payload(notifications.format, event))

@@ -33,7 +33,7 @@ UNREAD = "offline-placeholder"
 # (.github/workflows/code-freeze.yml, job name) reports it on every pull request into the production branch.
 FREEZE_CHECK = "release/code-freeze"
 NOTIFY_FORMATS = ("slack", "discord")
-# The repository secret holding the webhook URL (never in Pulumi config: only the workflows use it).
+# The environment secret holding the webhook URL (never in Pulumi config: only the workflows use it).
 NOTIFY_SECRET = "RELEASE_NOTIFY_WEBHOOK"
 
 
@@ -268,7 +268,7 @@ def _parse_health_checks(add: Add, value: Any) -> tuple[HealthCheck, ...]:
 
 
 def _parse_notifications(add: Add, value: Any) -> Notifications | None:
-    example = f"notifications: {{format: slack}} (the webhook URL: repository secret {NOTIFY_SECRET})"
+    example = f"notifications: {{format: slack}} (the webhook URL: environment secret {NOTIFY_SECRET})"
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {"format"} or value.get("format") not in NOTIFY_FORMATS:

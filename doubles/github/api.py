@@ -130,6 +130,19 @@ def delete_branch_policy(store: Store, p, body):
     return 204, None
 
 
+# ---- repository secrets: listed by the audit (deploy.yml's stages inherit them), deleted by its fix ----
+
+@api.route("GET", "repos/{owner}/{repo}/actions/secrets")
+def list_repository_secrets(store: Store, p, body):
+    return 200, store.list_repository_secrets()
+
+
+@api.route("DELETE", "repos/{owner}/{repo}/actions/secrets/{name}")
+def delete_repository_secret(store: Store, p, body):
+    store.delete_repository_secret(p["name"])
+    return 204, None
+
+
 # ---- environment secrets (public-key first: it is not a secret name) ----
 
 @api.route("GET", ENV + "/secrets/public-key")

@@ -13,7 +13,7 @@ labels]. Pagination: `per_page` (default 30, max 100) and `page`, no Link header
 
 from __future__ import annotations
 
-from . import errors, shapes
+from . import accounts, errors, shapes
 
 DOCS = "https://docs.github.com/rest/issues"
 
@@ -113,12 +113,24 @@ def issue_json(flow, issue: dict) -> dict:
         # An issue's labels have the short shape (no archived_at/archived_by: issue.labels[] in the schema).
         "labels": [{k: v for k, v in label_json(flow, flow.labels[name.casefold()]).items() if not k.startswith("archived")}
                    for name in issue["labels"]],
-        "assignee": None, "assignees": [], "milestone": None, "locked": False, "active_lock_reason": None,
+        "assignee": flow.user_json(issue["assignees"][0]) if issue["assignees"] else None,
+        "assignees": [flow.user_json(login) for login in issue["assignees"]],
+        "milestone": None, "locked": False, "active_lock_reason": None,
         "comments": sum(1 for c in flow.comments.values() if c["issue"] == n),
         "closed_at": issue["closed_at"], "created_at": issue["created_at"], "updated_at": issue["updated_at"],
         "closed_by": flow.user_json(issue["closed_by"]) if issue["closed_by"] else None,
         "author_association": "OWNER" if issue["user"].casefold() == flow.store.token_user.casefold() else "MEMBER",
     }
+
+
+def _assignable(flow, actor: str, logins) -> list[str]:
+    """Create an issue, `assignees`: "Only users with push access can set assignees for new issues. Assignees
+    are silently dropped otherwise." Of those, the double keeps users with a role on the repository (who can be
+    assigned); others are dropped too [guess: GitHub's handling of a non-assignable login is undocumented here]."""
+    if not accounts.at_least(flow.role_of(actor), "write"):
+        return []
+    return [flow.store._user(login)[0] for login in logins
+            if isinstance(login, str) and flow.role_of(login) is not None]
 
 
 def create_issue(flow, actor: str, body) -> dict:
@@ -127,6 +139,7 @@ def create_issue(flow, actor: str, body) -> dict:
     now = flow.now()
     issue = {"number": flow.number, "id": flow.next_id(), "title": title, "body": body.get("body"),
              "user": actor, "state": "open", "state_reason": None, "labels": [],
+             "assignees": _assignable(flow, actor, body.get("assignees") or []),
              "created_at": now, "updated_at": now, "closed_at": None, "closed_by": None}
     for name in body.get("labels") or []:
         issue["labels"].append(_label(flow, name if isinstance(name, str) else name["name"])["name"])

@@ -135,9 +135,12 @@ class GitHubDouble:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False, tls: bool = False,
-                 **store_options):
+                 server_name: str = "127.0.0.1", **store_options):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the GitHub double binds the loopback interface only")
+        if server_name not in ("127.0.0.1", "localhost", "github.localhost"):
+            raise ValueError("the GitHub double's server name is a loopback name its certificate holds (tls.py)")
+        self.server_name = server_name  # the host of `instance` (act's --github-instance); resolved by the caller
         self.store = Store(**store_options)
         self._tls = tls
         self._authority = None
@@ -196,8 +199,8 @@ class GitHubDouble:
 
     @property
     def instance(self) -> str:
-        """`127.0.0.1:PORT`: act's --github-instance (a GHES host: API under /api/v3, git at the root)."""
-        return f"127.0.0.1:{self.port}"
+        """`SERVER_NAME:PORT`: act's --github-instance (a GHES host: API under /api/v3, git at the root)."""
+        return f"{self.server_name}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -289,3 +292,4 @@ class GitHubDouble:
     remove_variable = _mirror(Store.remove_variable)
     set_secret = _mirror(Store.set_secret)
     remove_secret = _mirror(Store.remove_secret)
+    add_repository_secret = _mirror(Store.add_repository_secret)

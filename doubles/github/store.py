@@ -111,6 +111,7 @@ class Store:
             self._users.setdefault(self.owner.casefold(), (self.owner, self.owner_id))
         self._rulesets: dict[int, dict] = {}
         self._environments: dict[str, Environment] = {}
+        self._repository_secrets: dict[str, Secret] = {}  # Actions secrets of the repository itself
         self._log: list[dict] = []
         self._next_id = 1000
         # The git repository, pull requests, deployments...: reset with the rest (flow.py).
@@ -572,14 +573,34 @@ class Store:
         return self.user(login)
 
     @locked
+    def add_repository_secret(self, name: str, plaintext: str) -> dict:
+        """A repository-level Actions secret someone added in Settings -> Secrets (the value: a fingerprint)."""
+        name = validate.actions_name(name, "Secret", validate.SECRETS_DOCS)
+        stamp = self._clock.tick()
+        self._repository_secrets[name] = Secret(name, stamp, stamp, self._fingerprint(plaintext))
+        return self._secret_json(self._repository_secrets[name])
+
+    @locked
+    def list_repository_secrets(self) -> dict:
+        """GET /repos/{owner}/{repo}/actions/secrets (docs: "List repository secrets"): names and times only."""
+        secrets = [self._secret_json(s) for s in self._repository_secrets.values()]
+        return {"total_count": len(secrets), "secrets": secrets}
+
+    @locked
+    def delete_repository_secret(self, name: str) -> None:
+        if self._repository_secrets.pop(name, None) is None:
+            raise errors.not_found(SECRETS_DOCS + "#delete-a-repository-secret")
+
+    @locked
     def add_ruleset(self, body: dict) -> dict:
         """A ruleset nobody declared, or an existing one to import: same shape as the POST body."""
         return self._insert_ruleset(body)
 
     @locked
-    def disable_ruleset(self, ruleset_id: int) -> dict:
+    def disable_ruleset(self, ruleset_id: int, enforcement: str = "disabled") -> dict:
+        """An edit in GitHub's UI: the ruleset's enforcement set (disabled, or back to active)."""
         ruleset = self._ruleset(ruleset_id)
-        ruleset["enforcement"], ruleset["updated_at"] = "disabled", self._clock.tick()
+        ruleset["enforcement"], ruleset["updated_at"] = enforcement, self._clock.tick()
         return copy.deepcopy(ruleset)
 
     @locked

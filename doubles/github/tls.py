@@ -1,10 +1,12 @@
 """TLS for the GitHub double served as a GitHub Enterprise Server on https://127.0.0.1:PORT.
 
-act's `--github-instance 127.0.0.1:PORT` makes every job see `GITHUB_SERVER_URL=https://127.0.0.1:PORT` and
-`GITHUB_API_URL=https://127.0.0.1:PORT/api/v3` (GHES layout): actions/checkout clones from the server URL,
-@actions/github and `gh` (GH_HOST) call the API URL. So the double answers TLS with a leaf for 127.0.0.1 and
-localhost issued by a test CA made at start (trustme, as the Vercel double). Clients trust it by
-`ca_path`: git (`GIT_SSL_CAINFO` or `http.sslCAInfo`), node (`NODE_EXTRA_CA_CERTS`), Go and `gh`
+act's `--github-instance HOST:PORT` makes every job see `GITHUB_SERVER_URL=https://HOST:PORT` and
+`GITHUB_API_URL=https://HOST:PORT/api/v3` (GHES layout): actions/checkout clones from the server URL,
+@actions/github and the workflows' own REST calls use the API URL. So the double answers TLS with a leaf for
+127.0.0.1, localhost and github.localhost issued by a test CA made at start (trustme, as the Vercel double).
+github.localhost is the name the act harness gives it: @actions/artifact refuses any server but github.com,
+*.ghe.com and *.localhost ("not currently supported on GHES"), so upload-artifact works only under such a name.
+Clients trust it by `ca_path`: git (`GIT_SSL_CAINFO` or `http.sslCAInfo`), node (`NODE_EXTRA_CA_CERTS`), Go
 (`SSL_CERT_FILE`), Python (`SSL_CERT_FILE` for the default context). `close()` removes the PEM.
 """
 
@@ -17,7 +19,7 @@ import tempfile
 
 import trustme
 
-HOSTS = ("127.0.0.1", "localhost")
+HOSTS = ("127.0.0.1", "localhost", "github.localhost")
 
 
 class ServerAuthority:

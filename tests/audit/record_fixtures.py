@@ -30,6 +30,7 @@ from pulumi.automation import events as sdk_events
 from audit import listings
 from audit.rest import JsonClient, github_api_root, urlopen_fetch
 from audit.run import command_failure
+from topology import keys
 from topology.project import read_topology
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,8 @@ class RecordingFetch:
 
 def record_stack(name: str, project: Path, env: dict[str, str], tap: EventTap, policy_config: Path) -> dict:
     """The stack's engine call as the audit makes it (preview --refresh with the pack), and its export."""
+    # The stack's own passphrase only (topology/keys.py), as the audit gives each stack's engine calls.
+    env = keys.stack_env(name, env)
     stack = auto.select_stack(name, work_dir=str(project), opts=auto.LocalWorkspaceOptions(env_vars=env))
     tap.take()
     error = None
@@ -126,13 +129,14 @@ def edit_out_of_band(double, project: Path) -> list[str]:
     double.set_secret("staging", "EXTRA_TOKEN", "added-by-hand-0000000000")
     double.remove_reviewers("production")
     double.add_environment("qa")
+    double.add_repository_secret("LEGACY_DEPLOY_KEY", "added-to-the-repository-0000")
     stack_file = project / "Pulumi.production.yaml"
     stack_file.write_text(stack_file.read_text().replace('release-topology:requiredApprovals: "1"',
                                                          'release-topology:requiredApprovals: "2"'))
     assert 'requiredApprovals: "2"' in stack_file.read_text()
     return ["staging ruleset disabled", "staging STRIPE_SECRET_KEY re-set", "staging APP_ENV changed",
             "staging NEXT_PUBLIC_SUPABASE_URL set to production's URL", "staging secret EXTRA_TOKEN added",
-            "production reviewers all removed", "environment qa added",
+            "production reviewers all removed", "environment qa added", "repository secret LEGACY_DEPLOY_KEY added",
             "production requiredApprovals 1 -> 2 in its stack file (not applied)"]
 
 

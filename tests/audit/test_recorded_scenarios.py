@@ -6,6 +6,8 @@ GitHub double, after edits made through the double's control API (see each file'
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from audit.classify import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_MANDATORY, exit_code
@@ -38,6 +40,7 @@ def test_every_edit_is_found_with_its_class_and_nothing_else():
     assert facts(audits["production"]) == {
         ("managed_drift", "production-deployment-environment"),  # reviewers removed
         ("unmanaged_addition", "qa"),  # environment added by hand: no stack owns it, production stewards it
+        ("isolation", "LEGACY_DEPLOY_KEY"),  # a repository secret: every deploy job inherits it
     }
     pending = {(a.stack, f.resource.name) for a in audits.values() for f in a.findings if f.cls.value == "pending_change"}
     assert pending == {("production", "production-branch-gate-ruleset")}  # config changed, not applied
@@ -102,7 +105,8 @@ def test_a_mandatory_violation_is_a_policy_finding_not_an_error():
     audits = by_stack(audits_of("policy_stop"))
     production = audits["production"]
     assert {(f.cls.value, f.level) for f in production.findings} == {("policy_violation", "mandatory")}
-    assert {f.summary.split(":")[0] for f in production.findings} == {"production-branch-gate", "release-archive"}
+    assert {f.summary.split(":")[0] for f in production.findings} == {"production-branch-gate", "release-archive",
+                                                                       "allowed-branches"}
     assert production.status == "policy_violation"
     assert exit_code(audits.values()) == EXIT_MANDATORY
 
@@ -120,3 +124,12 @@ def test_finding_ids_are_stable_across_runs(scenario):
     first = [f.id for a in audits_of(scenario) for f in a.findings]
     again = [f.id for a in audits_of(scenario) for f in a.findings]
     assert first == again and len(set(first)) == len(first)
+
+
+def test_a_repository_secret_is_named_with_where_it_belongs_and_how_to_delete_it():
+    audits = by_stack(audits_of("edited"))
+    found = _finding(audits["production"], "isolation", "LEGACY_DEPLOY_KEY")
+    assert "reaches every deploy job" in found.summary
+    assert "Settings -> Environments" in found.fix
+    assert "gh api -X DELETE repos/koomy-app/koomy/actions/secrets/LEGACY_DEPLOY_KEY" in found.fix
+    assert "added-to-the-repository" not in json.dumps(load("edited"))  # the double never answers a value

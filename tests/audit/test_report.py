@@ -49,9 +49,9 @@ def test_markdown_has_a_table_per_class_then_details():
     assert md.startswith("# Drift audit: findings (exit 2)")
     order = [md.index(f"### {c.title}") for c in (FindingClass.POLICY_VIOLATION, FindingClass.SECRET_TOUCHED,
                                                   FindingClass.MANAGED_DRIFT, FindingClass.UNMANAGED_ADDITION,
-                                                  FindingClass.PENDING_CHANGE)]
+                                                  FindingClass.ISOLATION, FindingClass.PENDING_CHANGE)]
     assert order == sorted(order), "tables follow the classes' precedence"
-    assert "### Errors" not in md and "### Isolation" not in md  # no empty tables
+    assert "### Errors" not in md  # no empty tables
     assert "| staging | `staging-branch-gate-ruleset`" in md
     assert '`enforcement`: "active" → "disabled"' in md
     assert "changed at 20" in md  # the secret: a time, never a value

@@ -1,7 +1,7 @@
 """Vercel's published API models as a contract for the Vercel double's requests and answers.
 
 The models are @vercel/sdk's zod schemas (generated from Vercel's OpenAPI description), pinned in
-doubles/vercel/schemas/package-lock.json and installed by `make install` (`npm ci`). check.mjs there parses
+doubles/vercel/schemas/package-lock.json and installed by `make schemas` (`npm ci`; `make test` runs it). check.mjs there parses
 each body strictly: no key the model does not list, no coerced value, no zero-filled required field.
 Without node or the package the check is skipped locally and FAILS under CI=true.
 """
@@ -56,7 +56,7 @@ def _tooling() -> tuple[str, Path]:
     if node is None:
         missing.append("node is not on PATH")
     if not (SCHEMAS / "node_modules" / "@vercel" / "sdk" / "package.json").is_file():
-        missing.append(f"@vercel/sdk is not installed in {SCHEMAS} (run `make install`)")
+        missing.append(f"@vercel/sdk is not installed in {SCHEMAS} (run `make schemas`)")
     if missing:
         message = "Vercel schema check unavailable: " + "; ".join(missing)
         if os.environ.get("CI", "").lower() == "true":

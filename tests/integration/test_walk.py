@@ -19,6 +19,7 @@ the first write without an emergency or without a reason, applied with one. Any 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import re
 import subprocess
@@ -31,6 +32,7 @@ import pytest
 
 from conftest import need_plugins
 from lifecycle import Rehearsal
+from harness import TEST_SECRETS
 from test_lifecycle import set_sentinel_secrets
 from test_plans_lifecycle import declare_plan
 
@@ -48,6 +50,8 @@ PENDING_B: set[str] = set()  # B (mandatory rules before the first write) has la
 CTO, LEAD, DEV, DEV2, CI, BOT = "koomy-cto", "koomy-lead", "koomy-dev", "koomy-dev2", "koomy-ci", "github-actions"
 EXTRA_USERS = {LEAD: 1002, DEV: 1003, DEV2: 1004, CI: 1005, BOT: 41898282}
 CHECKS = ("ci/test", "ci/lint")
+BRANCH_REFUSED = "Cannot create ref due to creations being restricted."
+FREEZE_CHECK = "release/code-freeze"
 
 
 def said(body) -> str:
@@ -322,6 +326,12 @@ def week(w: Walk) -> None:
     # --- wrong paths on staging and main ---
     dev = w.checkout(DEV)
     dev.fetch()
+    # koomy §3.1 "Branches autorisées: main, staging, feature/*" (allowedBranches): any other branch is refused.
+    dev.run("checkout", "--quiet", "-B", "hotfix-x", "origin/staging")
+    w.expect_push_refused("create branch hotfix-x (outside allowedBranches)", dev, "HEAD:refs/heads/hotfix-x",
+                          [BRANCH_REFUSED], ref="refs/heads/hotfix-x")
+    w.record("create branch feature/signup (allowedBranches: feature/*)", DEV, "created",
+             "created" if w.ref_exists("refs/heads/feature/signup") else "missing", w.ref_exists("refs/heads/feature/signup"))
     dev.run("checkout", "--quiet", "-B", "direct", "origin/staging")
     dev.commit({"app/direct.py": "x = 1\n"}, "direct push")
     w.expect_push_refused("direct push to staging", dev, "HEAD:refs/heads/staging",
@@ -477,6 +487,94 @@ def bootstrap(w: Walk, project: Path) -> None:
     w.ci(w.tip("main"))
 
 
+def preview_rows(w: Walk, vercel) -> None:
+    """airhost "Environnement de test temporaire", koomy's preview (featurePreviews: staging): after the `up`, the
+    variables on Vercel's preview target hold staging's values, none of production's."""
+    projects = vercel.state()["projects"]
+    on_preview = [(name, key, v["fingerprint"]) for name, project in projects.items()
+                  for key, variables in project["env"].items() for v in variables if "preview" in v["target"]]
+    secret = [(name, key, f) for name, key, f in on_preview if key in TEST_SECRETS["staging"]]
+    staging_ok = bool(secret) and all(name == "koomy-staging" and f == vercel.fingerprint(TEST_SECRETS["staging"][key])
+                                      for name, key, f in secret)
+    production = {vercel.fingerprint(v) for v in TEST_SECRETS["production"].values()}
+    leaked = [key for _, key, f in on_preview if f in production]
+    w.record("feature-branch preview: Vercel's preview target", "-", "staging's values, none of production's",
+             f"{len(secret)} secrets from staging, {len(leaked)} of production's", staging_ok and not leaked)
+
+
+def seed_rows(w: Walk, rehearsal: Rehearsal, project: Path) -> None:
+    """Issue 18's rows through the real engine (the deploy window advisory, as in every rehearsal): a value rule
+    (mbayar "Niveau de log passé à WARN ou ERROR"), and the code freeze (mbayar S1): declared ahead of time, it
+    puts the freeze check on production's gate; during the freeze production's `up` and merges into main are
+    refused, except as an emergency with a reason."""
+    def up_row(step: str, allowed: bool, expected: str, needle: str = "") -> None:
+        before = len(rehearsal.writes()) + len(rehearsal.vercel_writes())
+        code, out = rehearsal.program("up", "production")
+        writes = len(rehearsal.writes()) + len(rehearsal.vercel_writes()) - before
+        ok = (code == 0) if allowed else (code != 0 and writes == 0 and needle in out)
+        w.record(step, "koomy-cto (pulumi up)", expected, f"exit {code}, {writes} writes", ok)
+
+    assert rehearsal.cli("config", "set", "--stack", "production", "LOG_LEVEL", "debug").returncode == 0
+    up_row("(18) production `up` with LOG_LEVEL=debug", False,
+           "refused before the first write: LOG_LEVEL allowed warn, error", "allowed: warn, error")
+    assert rehearsal.cli("config", "set", "--stack", "production", "LOG_LEVEL", "warn").returncode == 0
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    original = (project / "Pulumi.yaml").read_text()
+
+    def declare_freeze(start: dt.date, end: dt.date) -> None:
+        (project / "Pulumi.yaml").write_text(original + f'  codeFreeze:\n    value: [{{start: "{start}", end: "{end}", '
+                                                        'reason: "go-live S1"}]\n')
+
+    declare_freeze(today + dt.timedelta(days=30), today + dt.timedelta(days=40))
+    up_row("(18) codeFreeze declared ahead of the freeze: production `up`", True, "applied")
+    _, rulesets = w.api(CTO).get(f"{w.repo}/rulesets?includes_parents=false")
+    gate = next(r for r in rulesets if r["name"] == "production-branch-gate")
+    _, gate = w.api(CTO).get(f"{w.repo}/rulesets/{gate['id']}")
+    required = [c["context"] for rule in gate["rules"] if rule["type"] == "required_status_checks"
+                for c in rule["parameters"]["required_status_checks"]]
+    w.record("(18) main's gate requires the freeze check", "-", FREEZE_CHECK, ", ".join(required), FREEZE_CHECK in required)
+
+    declare_freeze(today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+    up_row("(18) production `up` during the code freeze", False, "refused before the first write", "code freeze")
+    rehearsal.env.update(RELEASE_EMERGENCY="true", RELEASE_EMERGENCY_REASON="payment outage INC-7")
+    up_row("(18) emergency `up` during the freeze, with a reason", True, "applied")
+    for name in ("RELEASE_EMERGENCY", "RELEASE_EMERGENCY_REASON"):
+        rehearsal.env.pop(name, None)
+
+    # A merge into main during the freeze: code-freeze.yml's check, computed by its script from this Pulumi.yaml.
+    script = Path(__file__).resolve().parents[2] / "scripts" / "code_freeze.py"
+    spec = importlib.util.spec_from_file_location("code_freeze", script)
+    code_freeze = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(code_freeze)
+    _, sha = w.feature(DEV, "feature/freeze-fix", {"app/invoices.py": "def invoice():\n    return 3\n"})
+    number = w.open_pr(DEV, "feature/freeze-fix", "staging", "Fix during the freeze")
+    w.ci(sha)
+    w.review(LEAD, number)
+    w.expect_merged("(18) feature -> staging during the freeze (staging is not frozen)", LEAD, number, "squash")
+    w.ci(w.tip("staging"))
+    w.staging_deploy(LEAD, "(18) staging deploy during the freeze")
+    approver = CTO if w.code_owners else LEAD
+    promoter = LEAD if w.code_owners else DEV
+    promotion = w.open_pr(promoter, "staging", "main", "Promote during the freeze")
+    w.review(approver, promotion)
+
+    def freeze_status(reason: str) -> str:
+        now = dt.datetime.now(dt.timezone.utc)
+        state = "success" if code_freeze.check(now, reason, root=project, out=lambda _: None) == 0 else "failure"
+        status, _ = w.api(BOT).post(f"{w.repo}/statuses/{w.tip('staging')}", {"state": state, "context": FREEZE_CHECK})
+        assert status == 201, status
+        return state
+
+    freeze_status("")
+    w.expect_merge_refused("(18) promotion merged during the freeze", promoter, promotion, "merge",
+                           f'Required status check "{FREEZE_CHECK}" is failing.')
+    state = freeze_status("payment outage INC-7")  # labelled `emergency`, "Emergency: payment outage INC-7"
+    w.record("(18) freeze check of an emergency with a reason", BOT, "success", state, state == "success")
+    w.expect_merged("(18) emergency promotion during the freeze", promoter, promotion, "merge")
+    (project / "Pulumi.yaml").write_text(original)
+
+
 def b_rows(w: Walk, rehearsal: Rehearsal, project: Path) -> None:
     """Engineer B's rows: a production `up` outside the deploy window, without and with an emergency.
     The window is moved off today in the copy's Pulumi.yaml and the pack's deploy-window made mandatory;
@@ -536,7 +634,9 @@ def test_a_release_week(engine, project, pulumi_env, tmp_path, plan, visibility)
         after_up = time.monotonic()
         week(w)
         walked = time.monotonic()
+        preview_rows(w, rehearsal.vercel)
         if (plan, visibility) == B_PLAN:
+            seed_rows(w, rehearsal, project)
             b_rows(w, rehearsal, project)
         print("\n" + w.table())
         print(f"times: up of both stacks {after_up - started_at:.0f} s, the week {walked - after_up:.1f} s, "

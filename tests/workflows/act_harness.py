@@ -3,10 +3,11 @@
 Offline and on the host (`-P ubuntu-24.04=-self-hosted`): the four pinned actions come from the vendored
 sources (../shared/vendor/actions, extracted once to a cache outside the repo) through
 `--local-repository owner/repo@sha=DIR`; the GitHub double serves as a GitHub Enterprise Server on
-https://127.0.0.1:PORT (`--github-instance`), so actions/checkout clones from it (`--no-skip-checkout`),
-@actions/github posts there, `gh` talks to it (GH_HOST); the Vercel double sits behind its CONNECT proxy.
+https://github.localhost:PORT (`--github-instance`; the name resolves only inside act's private mount namespace,
+whose /etc/hosts says so), so actions/checkout clones from it (`--no-skip-checkout`),
+@actions/github and the workflows' own REST calls go there; the Vercel double sits behind its CONNECT proxy.
 Python for actions/setup-python is a tool-cache entry that points at this interpreter; the workflows'
-`pip install` reads a wheelhouse (PIP_NO_INDEX) and `npm ci` a primed npm cache (offline).
+`pip install` reads a wheelhouse (PIP_NO_INDEX).
 
 Every run gets its own HOME, PULUMI_HOME (the engine's plugins linked in), act cache and workspace, removed
 after the run; the artifact server's directory and the file backend are the test's to inspect.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,14 +32,16 @@ VENDOR = Path(os.environ.get("ENGINE_VENDOR_DIR", ROOT.parent / "shared" / "vend
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "release-topology"
 ACTIONS = CACHE / "actions"
 WHEELHOUSE = CACHE / "wheelhouse"
-NPM_CACHE = CACHE / "npm-cache"
 TOOL_CACHE = CACHE / "act-toolcache"
 ACT = ROOT / ".venv" / "bin" / "act"
-# The workflows preview and deploy staging only with a key (production gets the offline check): act has no
-# environment secrets, so the run gets staging's own demo passphrase (README, "Security").
-PASSPHRASE = "release-topology-demo-staging"
-LOOPBACK = "127.0.0.1,localhost,::1"
+BOT = "github-actions"  # whose token `github.token` is: the PR comments, the release, the issues
+LOOPBACK = "127.0.0.1,localhost,::1,github.localhost"  # never through the Vercel double's proxy
 RUN_TIMES: list[tuple[str, float, int]] = []  # (label, seconds, exit code) of every act run: printed at the end
+
+
+def demo_passphrase(stack: str) -> str:
+    """Each stack's own published demo key (README, "Security"), accepted only against the local doubles."""
+    return f"release-topology-demo-{stack}"
 
 
 def free_port() -> int:
@@ -83,23 +87,6 @@ def wheelhouse() -> Path:
     return WHEELHOUSE
 
 
-def npm_cache() -> Path:
-    """npm's cache primed with doubles/vercel/schemas' lockfile, so `npm ci --offline` works in a job."""
-    lock = ROOT / "doubles" / "vercel" / "schemas" / "package-lock.json"
-    stamp = NPM_CACHE / ".stamp"
-    if not stamp.exists() or stamp.read_text() != lock.read_text():
-        scratch = CACHE / "npm-prime"
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        shutil.copy(lock, scratch / "package-lock.json")
-        shutil.copy(lock.parent / "package.json", scratch / "package.json")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", "--cache", str(NPM_CACHE)],
-                       cwd=scratch, check=True)
-        shutil.rmtree(scratch, ignore_errors=True)
-        stamp.write_text(lock.read_text())
-    return NPM_CACHE
-
-
 def python_tool_cache() -> Path:
     """A hosted tool-cache entry Python/<version>/x64 -> this interpreter's installation (setup-python finds
     it by `tc.find('Python', '3.11', 'x64')`: the directory and its `x64.complete` marker)."""
@@ -138,17 +125,20 @@ class Repo:
     """A local clone of the project's files whose `origin` is the GitHub double (act reads the repository
     name, sha and ref from it); commits are pushed to the double so actions/checkout finds them."""
 
-    def __init__(self, doubles, path: Path, login: str = "koomy-cto"):
+    def __init__(self, doubles, path: Path, login: str = "koomy-cto", files: dict[str, str] | None = None):
         self.gh, self.path, self.login = doubles.github, path, login
         path.mkdir(parents=True)
         for name in project_files():
             target = path / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target)
+        for name, text in (files or {}).items():  # the team's own settings over the project's defaults
+            (path / name).write_text(text)
         self.env = {**os.environ, **GIT_IDENTITY, "GIT_SSL_CAINFO": self.gh.ca_path,
                     "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
         self.git("init", "-q", "-b", "main")
-        self.git("remote", "add", "origin", f"https://127.0.0.1:{self.gh.port}/{self.gh.store.full_name}.git")
+        # act reads the repository's name from `origin`, matched against --github-instance.
+        self.git("remote", "add", "origin", f"https://{self.gh.instance}/{self.gh.store.full_name}.git")
         self.git("add", "-A")
         self.git("commit", "-q", "-m", "the project as it is on disk")
 
@@ -176,6 +166,13 @@ class Repo:
 
     def checkout(self, branch: str) -> None:
         self.git("checkout", "-q", branch)
+
+    def follow(self, branch: str) -> str:
+        """The branch as the double has it now (after a merge done there), checked out: act reads the pushed
+        ref and sha from the local repository. Returns the sha."""
+        self.git("fetch", "-q", self.gh.clone_url(self.login), f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+        self.git("checkout", "-q", "-B", branch, f"origin/{branch}")
+        return self.git("rev-parse", "HEAD")
 
 
 # ---------------------------------------------------------------- one act run
@@ -207,7 +204,6 @@ class Act:
         self.doubles, self.base = doubles, base
         self.actions = vendored_actions()
         self.wheels = wheelhouse()
-        self.npm = npm_cache()
         self.toolcache = python_tool_cache()
         self.path = engine_path() + os.pathsep + os.environ["PATH"]
         self.backend = base / "backend"
@@ -215,25 +211,38 @@ class Act:
         self.artifacts = base / "artifacts"
         self.artifacts.mkdir()
         # One bundle every client trusts: the machine's CAs (package registries), the GitHub double's, the
-        # Vercel double's. SSL_CERT_FILE (Go, gh, Python), GIT_SSL_CAINFO (git), NODE_EXTRA_CA_CERTS (node).
+        # Vercel double's. SSL_CERT_FILE (Go, Python), GIT_SSL_CAINFO (git), NODE_EXTRA_CA_CERTS (node).
         system = os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt"
         parts = [Path(p).read_text() for p in (system, doubles.github.ca_path, doubles.vercel.ca_path)
                  if p and Path(p).exists()]
         self.bundle = base / "ca-bundle.pem"
         self.bundle.write_text("\n".join(parts))
+        # The double's server name, github.localhost (tls.py: upload-artifact refuses a GHES host), resolved for
+        # act and its jobs only: a copy of /etc/hosts bind-mounted in a private mount namespace (unshare).
+        self.hosts = base / "hosts"
+        self.hosts.write_text(Path("/etc/hosts").read_text() + f"\n127.0.0.1 {doubles.github.server_name}\n")
         self.runs = 0
 
-    def secrets(self, environment_secrets: bool = True) -> dict[str, str]:
-        """What GitHub's environments would hold (docs/workflows.md): the file backend, the passphrase, a token
-        the github provider uses against the double, the Vercel double's token."""
-        if not environment_secrets:
+    def secrets(self, environment: str | None, webhook: str = "") -> dict[str, str]:
+        """What GitHub's `environment` would hold (docs/workflows.md, "What to set up"): the file backend, that
+        stack's own demo passphrase (or, in `drift`, each stack's by its own name), the token the github provider
+        uses against the double, the Vercel double's token, the notification webhook. None: a fork's run, which
+        GitHub gives no secret. act has no environments: a run gets the secrets of the one environment its jobs
+        name (each deploy run deploys one environment)."""
+        if environment is None:
             return {}
         from doubles.github.accounts import token_for
-        return {"PULUMI_BACKEND_URL": self.backend.as_uri(), "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-                "RELEASE_TOPOLOGY_GITHUB_TOKEN": token_for("koomy-cto"),
-                "VERCEL_API_TOKEN": self.doubles.vercel.provider_env()["VERCEL_API_TOKEN"]}
+        common = {"PULUMI_BACKEND_URL": self.backend.as_uri(), "RELEASE_TOPOLOGY_GITHUB_TOKEN": token_for("koomy-cto"),
+                  "VERCEL_API_TOKEN": self.doubles.vercel.provider_env()["VERCEL_API_TOKEN"]}
+        if webhook:
+            common["RELEASE_NOTIFY_WEBHOOK"] = webhook
+        if environment == "drift":
+            return {**common, **{f"PULUMI_CONFIG_PASSPHRASE_{stack.upper()}": demo_passphrase(stack)
+                                 for stack in ("staging", "production")}}
+        stack = environment.removeprefix("preview-")
+        return {**common, "PULUMI_CONFIG_PASSPHRASE": demo_passphrase(stack)}
 
-    def run(self, repo: Repo, label: str, event: str, payload: dict, workflow: str, *,
+    def run(self, repo: Repo, label: str, event: str, payload: dict, workflow: str = ".github/workflows", *,
             secrets: dict[str, str] | None = None, actor: str = "koomy-dev", extra: list[str] = ()) -> ActResult:
         self.runs += 1
         run_dir = self.base / f"run{self.runs}"
@@ -248,7 +257,7 @@ class Act:
         event_file = run_dir / "event.json"
         event_file.write_text(json.dumps(payload))
         secret_file = run_dir / "secrets"
-        github_token = self.doubles.github.token_for("koomy-cto")
+        github_token = self.doubles.github.token_for(BOT)
         secret_file.write_text("".join(f"{k}={v}\n" for k, v in
                                        {"GITHUB_TOKEN": github_token, **(secrets or {})}.items()))
         gh = self.doubles.github
@@ -260,10 +269,8 @@ class Act:
             "SSL_CERT_FILE": str(self.bundle), "GIT_SSL_CAINFO": str(self.bundle),
             "NODE_EXTRA_CA_CERTS": str(self.bundle), "REQUESTS_CA_BUNDLE": str(self.bundle),
             "CURL_CA_BUNDLE": str(self.bundle),
-            "GH_HOST": gh.instance, "GH_ENTERPRISE_TOKEN": github_token,
-            # Offline installs: the wheelhouse, npm's primed cache.
+            # Offline installs: the wheelhouse.
             "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(self.wheels),
-            "npm_config_cache": str(self.npm), "npm_config_offline": "true",
             "RUNNER_TOOL_CACHE": str(self.toolcache), "AGENT_TOOLSDIRECTORY": str(self.toolcache),
             "PULUMI_HOME": str(pulumi_home), "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
@@ -272,7 +279,9 @@ class Act:
                if key not in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "GITHUB_TOKEN", "VERCEL_API_TOKEN",
                               "PULUMI_ACCESS_TOKEN", "CI", "GITHUB_ACTIONS")}
         env.update(job_env, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), PATH=self.path)
-        argv = [str(ACT), event, "-W", workflow, "-e", str(event_file),
+        isolated = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" /etc/hosts && exec "$@"', str(self.hosts)]
+        argv = isolated + [str(ACT), event, "-W", workflow, "-e", str(event_file),
                 "-P", "ubuntu-24.04=-self-hosted", "--github-instance", gh.instance,
                 "--no-skip-checkout", "--action-offline-mode", "--action-cache-path", str(run_dir / "act"),
                 "--artifact-server-path", str(self.artifacts), "--artifact-server-addr", "127.0.0.1",
@@ -281,11 +290,23 @@ class Act:
                 "--input-file", os.devnull, "--actor", actor, "--concurrent-jobs", "2", "--json"]
         for name, directory in self.actions.items():
             argv += ["--local-repository", f"{name}={directory}"]
-        for key, value in job_env.items():
+        # Each run its own id (act reads GITHUB_RUN_ID from --env, else "1"): artifact names and links differ.
+        for key, value in {**job_env, "GITHUB_RUN_ID": str(self.runs), "GITHUB_RUN_NUMBER": str(self.runs)}.items():
             argv += ["--env", f"{key}={value}"]
         argv += list(extra)
         started = time.monotonic()
-        done = subprocess.run(argv, cwd=repo.path, env=env, capture_output=True, text=True, timeout=1800)
+        # Its own session, so that nothing it started (a job's `pulumi up`, its plugins) outlives a timeout.
+        process = subprocess.Popen(argv, cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=1800)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+        done = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
         seconds = time.monotonic() - started
         log = done.stdout + done.stderr
         (self.base / f"{self.runs:02d}-{label.replace(' ', '_').replace('/', '_')}.log").write_text(log)

@@ -97,3 +97,19 @@ def test_issue_routes_create_list_by_label_and_state_edit_close(double):
     conforms(schema.Issue, closed)
     assert api.get(f"{repo}/issues?labels=drift-audit")[1] == []  # state defaults to open
     assert not double.unknown_requests()
+
+
+def test_assignees_are_kept_only_when_the_author_can_push(double):
+    """"Only users with push access can set assignees for new issues. Assignees are silently dropped otherwise."
+    (docs: create an issue) The post-mortem of an emergency is assigned this way."""
+    repo = "/repos/koomy-app/koomy"
+    double.add_user("koomy-reader", 1010)
+    double.set_role("koomy-reader", "read")
+    body = {"title": "Post-mortem", "assignees": ["koomy-cto", "nobody-here"]}
+    conforms(schema.ReposOwnerRepoIssuesPostBody, body)
+    status, issue = double.as_user("koomy-cto").post(f"{repo}/issues", body)
+    assert status == 201 and [a["login"] for a in issue["assignees"]] == ["koomy-cto"]
+    assert issue["assignee"]["login"] == "koomy-cto"
+    conforms(schema.Issue, issue)
+    status, dropped = double.as_user("koomy-reader").post(f"{repo}/issues", body)
+    assert status == 201 and dropped["assignees"] == [] and dropped["assignee"] is None

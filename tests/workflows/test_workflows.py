@@ -576,6 +576,26 @@ def check_checkout_no_persist(wf: dict) -> list[str]:
 
 
 DEPLOY_CALL = "./.github/workflows/_pulumi-up.yml"
+LEVELS = {"none": 0, "read": 1, "write": 2}
+
+
+def check_called_permissions(wf: dict, load_called=None) -> list[str]:
+    """A job that calls a local reusable workflow grants at least what each of its jobs asks for: GitHub refuses
+    the whole run at startup otherwise ("The nested job 'up' is requesting 'issues: write', but is only allowed
+    'issues: none'"; docs: reusing workflows, "can be only downgraded"). act does not check this."""
+    load_called = load_called or (lambda path: load(ROOT / path))
+    bad = []
+    for name, job in jobs(wf).items():
+        uses = str(job.get("uses", ""))
+        if not uses.startswith("./.github/workflows/"):
+            continue
+        granted = job.get("permissions") or {}
+        for nested_name, nested in jobs(load_called(uses[2:])).items():
+            for scope, level in (nested.get("permissions") or {}).items():
+                if LEVELS.get(level, 0) > LEVELS.get(granted.get(scope, "none"), 0):
+                    bad.append(f"jobs.{name}: the nested job '{nested_name}' asks for '{scope}: {level}', "
+                               f"but is only allowed '{scope}: {granted.get(scope, 'none')}'")
+    return bad
 
 
 def check_secrets_from_environments(wf: dict) -> list[str]:
@@ -986,3 +1006,12 @@ def test_pulumi_command_parser():
     assert [s for s, _ in pulumi_commands("pulumi stack select a && pulumi refresh --yes")] == [
         "stack select", "refresh"]
     assert not pulumi_commands("uses pulumi/actions; cat .pulumi/x")
+
+
+def test_callers_grant_what_the_called_workflow_s_jobs_ask_for():
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        assert check_called_permissions(load(path)) == [], path.name
+    deploy = load(WORKFLOWS / "deploy.yml")
+    deploy["jobs"]["staging"]["permissions"] = {"contents": "read"}  # as it was: GitHub refused every staging run
+    assert check_called_permissions(deploy) == [
+        "jobs.staging: the nested job 'up' asks for 'issues: write', but is only allowed 'issues: none'"]
