@@ -74,8 +74,9 @@ def test_a_clean_stack_exits_0_and_two_stacks_are_audited_in_parallel(rehearsal,
     # In parallel: the run took less than the stacks' collection times added up.
     collected = [float(s) for s in re.findall(r"\] \w+: collected in ([\d.]+) s", output)]
     assert len(collected) == 2 and doc["run"]["duration_seconds"] < sum(collected), (collected, doc["run"])
-    # The GitHub lists were read: rulesets, environments, then secrets, variables, branch policies per stack.
-    assert doc["run"]["rest_calls"]["github"] == 2 + 3 * 2
+    # The GitHub lists were read: rulesets, environments, the repository's secrets, then secrets, variables,
+    # branch policies per stack.
+    assert doc["run"]["rest_calls"]["github"] == 3 + 3 * 2
     sentinels = [v for stack in TEST_SECRETS for v in TEST_SECRETS[stack].values()]
     report_text = output + json.dumps(doc) + (tmp_path / "audit-out" / "audit.md").read_text()
     assert not [s for s in sentinels if s in report_text]
@@ -101,12 +102,17 @@ def add_secret(double):
     double.set_secret("staging", "EXTRA_TOKEN", "added-by-hand-000000")
 
 
+def add_repository_secret(double):
+    double.add_repository_secret("LEGACY_DEPLOY_KEY", "added-to-the-repository-000")
+
+
 @pytest.mark.parametrize("edit,expected", [
     (edit_ruleset, {("managed_drift", "staging-branch-gate-ruleset")}),
     (edit_secret, {("secret_touched", "staging-secrets-stripe-secret-key-github")}),
     (edit_variable, {("managed_drift", "staging-secrets-app-env-github")}),
     (add_environment, {("unmanaged_addition", "qa")}),
     (add_secret, {("unmanaged_addition", "staging/EXTRA_TOKEN")}),
+    (add_repository_secret, {("isolation", "LEGACY_DEPLOY_KEY")}),  # every deploy job would inherit it
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_each_ui_edit_is_found_with_its_class_and_nothing_else(rehearsal, tmp_path, edit, expected):
     deploy(rehearsal, "staging")
