@@ -4,6 +4,8 @@
 #
 #   bash scripts/engine.sh              progress on stderr ("[engine] ..."), export lines on stdout
 #   eval "$(bash scripts/engine.sh)"    the same, and put the engine on PATH of this shell
+#   bash scripts/engine.sh --vendor-dir the directory of the vendored upstream sources it builds from (also
+#                                       what the act harness takes the pinned actions from), and nothing else
 #
 # Order: (a) a `pulumi` of the pinned version already on PATH; (b) the official installer, if its
 # host answers; (c) a build from Go modules (CLI, plus whatever other real piece the module proxy
@@ -60,6 +62,7 @@ vendor_dir() {
   done
   printf '%s' "$ROOT/../shared/vendor"
 }
+if [ "${1:-}" = "--vendor-dir" ]; then vendor_dir; echo; exit 0; fi
 VENDOR=$(vendor_dir)
 VDIR=$CACHE/v$VER
 BIN=$VDIR/bin

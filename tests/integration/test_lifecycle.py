@@ -370,6 +370,14 @@ def readme_recovery(rehearsal, stack: str) -> list[str]:
                                    str(rulesets[resource["inputs"]["name"]]))
             assert result.returncode == 0, result.stderr
             steps.append(f"{key} {resource['inputs']['name']}")
+        if operation["type"] == "creating" and resource["type"] == "vercel:index/projectDomain:ProjectDomain":
+            # Added in Vercel before the kill, never recorded: Vercel refuses to add it again ("already assigned
+            # to another project"). Remove it from the project (the dashboard, `vercel domains rm`); `up` adds it.
+            domain = resource["inputs"]["domain"]
+            owner = next((name for name, p in rehearsal.vercel.state()["projects"].items() if domain in p["domains"]), None)
+            if owner is not None:
+                rehearsal.vercel.remove_domain(owner, domain)
+                steps.append(f"removed the unrecorded domain {domain} from Vercel project {owner}")
     # Every other pending create is a PUT (idempotent) or never reached GitHub: forget it, `up` redoes it.
     result = rehearsal.cli("refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", stack)
     assert result.returncode == 0, result.stdout + result.stderr

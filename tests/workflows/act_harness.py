@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR = Path(os.environ.get("ENGINE_VENDOR_DIR", ROOT.parent / "shared" / "vendor"))
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "release-topology"
 ACTIONS = CACHE / "actions"
 WHEELHOUSE = CACHE / "wheelhouse"
@@ -52,10 +51,23 @@ def free_port() -> int:
 
 # ---------------------------------------------------------------- shared, cached preparation
 
+def vendor_dir() -> Path:
+    """Where the vendored upstream sources are: scripts/engine.sh's answer (ENGINE_VENDOR_DIR, else beside this
+    checkout, else beside the repository it was cloned from), one home for that search."""
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "engine.sh"), "--vendor-dir"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    return Path(out)
+
+
 def vendored_actions() -> dict[str, Path]:
-    """`owner/repo@sha` -> the extracted source (cached outside the repo, never edited)."""
+    """`owner/repo@sha` -> the extracted source (cached outside the repo, never edited). Without them act would
+    try to clone each action from the GitHub double, which has none: say so instead."""
     found = {}
-    for tarball in sorted((VENDOR / "actions").glob("*.tar.gz")):
+    tarballs = sorted((vendor_dir() / "actions").glob("*.tar.gz"))
+    if not tarballs:
+        raise RuntimeError(f"no vendored actions in {vendor_dir() / 'actions'}: set ENGINE_VENDOR_DIR to the "
+                           "directory holding actions/*.tar.gz (../shared/vendor)")
+    for tarball in tarballs:
         name = tarball.name[: -len(".tar.gz")]  # owner+repo@sha
         target = ACTIONS / name
         if not (target / "action.yml").exists() and not (target / "action.yaml").exists():
