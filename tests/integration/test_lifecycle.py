@@ -366,20 +366,23 @@ def readme_recovery(rehearsal, stack: str) -> list[str]:
         steps.append("restored the checkpoint the backend kept (.json.bak)")
         cancel = rehearsal.cli("cancel", "--yes", "--stack", stack)
     assert cancel.returncode == 0 or "has no update in progress" in cancel.stderr, cancel.stderr
-    pending = rehearsal.export(stack)["deployment"].get("pending_operations") or []
-    rulesets = {r["name"]: r["id"] for r in rehearsal.double.store.list_rulesets()}
-    for operation in pending:
-        resource = operation["resource"]
-        if operation["type"] == "creating" and resource["type"].endswith("RepositoryRuleset") \
-                and resource["inputs"]["name"] in rulesets:
-            # Created in GitHub before the kill, never recorded: adopt it, or the next up makes a second.
-            name = resource["inputs"]["name"]
-            key = ("adopt.releaseRuleset" if resource["inputs"]["target"] == "tag" else
+    deployment = rehearsal.export(stack)["deployment"]
+    pending = deployment.get("pending_operations") or []
+    recorded = {r["outputs"].get("name") for r in deployment.get("resources") or []
+                if r["type"].endswith("RepositoryRuleset") and r.get("outputs")}
+    for ruleset in rehearsal.double.store.list_rulesets():
+        name = ruleset["name"]
+        if name.startswith(f"{stack}-") and name not in recorded:
+            # In GitHub, not in the state (created before the kill: pending, or after the checkpoint put back):
+            # adopt it, or the next up makes a second, which GitHub refuses ("Name must be unique").
+            key = ("adopt.releaseRuleset" if ruleset["target"] == "tag" else
                    "adopt.allowedBranchesRuleset" if name.endswith("-allowed-branches") else "adopt.branchRuleset")
             result = rehearsal.cli("config", "set", "--path", "--stack", stack, f"release-topology:{key}",
-                                   str(rulesets[resource["inputs"]["name"]]))
+                                   str(ruleset["id"]))
             assert result.returncode == 0, result.stderr
-            steps.append(f"{key} {resource['inputs']['name']}")
+            steps.append(f"{key} {name}")
+    for operation in pending:
+        resource = operation["resource"]
         if operation["type"] == "creating" and resource["type"] == "vercel:index/projectDomain:ProjectDomain":
             # Added in Vercel before the kill, never recorded: Vercel refuses to add it again ("already assigned
             # to another project"). Remove it from the project (the dashboard, `vercel domains rm`); `up` adds it.
