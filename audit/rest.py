@@ -1,5 +1,6 @@
 """A read-only JSON client for GitHub's and Vercel's list endpoints: GET only, pages followed, calls counted;
-and `github_call`, the one writer, for the drift issues (audit.issues).
+and `github_call`, the one client that writes to GitHub, for the workflows' steps (the drift issues, the release
+tag, the post-mortem).
 
 Errors carry the status and the path, never the token or the query string's values.
 """
@@ -145,15 +146,16 @@ Call = Callable[[str, str, Any], tuple[int, Any]]  # method, path under the API 
 
 
 def github_call(api_root: str, token: str, *, timeout: float = 30.0, fetch: Fetch = urlopen_fetch) -> Call:
-    """Any method on GitHub's REST API (the drift issues: audit.issues); answers (status, JSON), never raises on
-    an HTTP status, and raises RestError (status-free) when there is no answer."""
+    """Any method on GitHub's REST API (audit.issues, scripts/release_tag.py, scripts/postmortem.py); answers
+    (status, JSON), never raises on an HTTP status, and raises RestError (status-free) when there is no answer."""
     root = api_root.rstrip("/")
 
     def call(method: str, path: str, body: Any = None) -> tuple[int, Any]:
         request = urllib.request.Request(root + path, method=method,
                                          data=None if body is None else json.dumps(body).encode(), headers={
                                              "Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                                             "Content-Type": "application/json", "User-Agent": "release-topology-audit"})
+                                             "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json",
+                                             "User-Agent": "release-topology"})
         try:
             status, _, answer = fetch(request, timeout)
         except (OSError, ValueError) as err:

@@ -12,12 +12,9 @@ declared repository) as Actions sets them. Without `postMortem` in Pulumi.yaml i
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -25,23 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python scripts/postmortem.py` without the editable install
     sys.path.insert(0, str(ROOT))
 
+from audit.rest import RestError, github_call as rest  # noqa: E402  (the project's one GitHub client)
 from topology.project import production_reviewers, read_topology  # noqa: E402
 
 Request = Callable[[str, str, Any], tuple[int, Any]]
-
-
-def rest(api: str, token: str) -> Request:
-    def call(method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        request = urllib.request.Request(api.rstrip("/") + path, method=method,
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                                                  "Content-Type": "application/json", "User-Agent": "release-topology"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the GitHub API
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-    return call
 
 
 def issue(stack: str, reason: str, commit: str, run_url: str, reviewers: Sequence[str], labels: Sequence[str],
@@ -97,7 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     topology = read_topology(ROOT / "Pulumi.yaml")
     repository = os.environ.get("GITHUB_REPOSITORY") or f"{topology.owner}/{topology.repository}"
     call = rest(os.environ.get("GITHUB_API_URL", "https://api.github.com"), token)
-    return run(args.stack, args.reason, args.commit, args.run_url, call=call, repository=repository)
+    try:
+        return run(args.stack, args.reason, args.commit, args.run_url, call=call, repository=repository)
+    except RestError as error:  # no answer at all: the error names the call, never the token
+        print(f"::error title=Post-mortem::{error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

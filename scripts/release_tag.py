@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import re
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
+
+from audit.rest import RestError, github_call  # the project's one GitHub client (make install)
 
 API = "https://api.github.com"
 # (method, path, body) -> (status, JSON answer)
@@ -67,21 +66,8 @@ def next_tag(existing: Iterable[str], day: dt.date, prefix: str = "v") -> str:
 
 
 def rest(api_url: str, token: str) -> Call:
-    def call(method: str, path: str, body: dict | None = None) -> tuple[int, object]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(api_url.rstrip("/") + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {token}")
-        request.add_header("Accept", "application/vnd.github+json")
-        request.add_header("X-GitHub-Api-Version", "2022-11-28")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (https, or the loopback double)
-                status, payload = answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            status, payload = error.code, error.read()
-        return status, (json.loads(payload) if payload else None)
-    return call
+    """The project's one GitHub client (audit/rest.py), with room for a slow release creation."""
+    return github_call(api_url, token, timeout=60)
 
 
 def day_tags(call: Call, repository: str, day: dt.date, prefix: str) -> dict[str, str]:
@@ -144,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (RuntimeError, urllib.error.URLError) as error:
+    except (RuntimeError, RestError) as error:  # a refusal; no answer (the error names the call, not the token)
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(tag)
